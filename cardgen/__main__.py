@@ -1,0 +1,6 @@
+from __future__ import annotations
+
+from cardgen.cli import cli
+
+if __name__ == "__main__":  # pragma: no cover
+    cli(prog_name="cardgen")

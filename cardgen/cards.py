@@ -1,0 +1,235 @@
+"""Facts -> cards. Pure functions, one builder per kind of fact; no I/O, no third-party imports.
+
+A card's `key` is its identity in Anki (the writer derives the note GUID from it). Keys are built
+from slugs of the deck id, the row id (attribute or explicit `{#id}`), the subject id and the card
+kind -- never from the text of a value -- so editing a value updates the same note.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from cardgen.model import Card, Comparison, Document, Row, Scenario, Subject, Trap
+from cardgen.parse import slugify
+
+KINDS = ("forward", "identify", "compare", "cloze", "scenario")
+MASK = "[…]"
+BARE_ANSWERS = frozenset(
+    {"yes", "no", "none", "n/a", "na", "-", "—", "true", "false", "x", "✓", "✗"}
+)
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+def tag(text: str) -> str:
+    """An Anki tag: no spaces (they separate tags), no empty parts."""
+    return re.sub(r"\s+", "-", text.strip()).strip("-") or "untagged"
+
+
+def normalise_value(value: str) -> str:
+    """Value reduced for equality: no emphasis, no punctuation at the ends, folded case."""
+    v = re.sub(r"[*_`]", "", value).strip().lower()
+    return re.sub(r"\s+", " ", v).strip(" .;:!")
+
+
+def is_bare(value: str) -> bool:
+    """A bare YES / NO / None answer (alone, without explanation)."""
+    return normalise_value(value) in BARE_ANSWERS
+
+
+def name_variants(name: str) -> list[str]:
+    """Ways a text may name a subject: the name, its singular, and its trailing multi-word parts
+    ("Cognito User Pools" -> "User Pools", "User Pool")."""
+    words = name.split()
+    variants: set[str] = set()
+    for start in range(len(words)):
+        tail = words[start:]
+        if start and len(tail) < 2:
+            break
+        phrase = " ".join(tail)
+        variants.add(phrase)
+        if phrase.lower().endswith("s") and len(phrase) > 3:
+            variants.add(phrase[:-1])
+    return sorted(variants, key=len, reverse=True)
+
+
+def mask_subjects(text: str, subjects: Sequence[Subject]) -> str:
+    """Replace every way `text` names one of `subjects` with a mask."""
+    variants = sorted({v for s in subjects for v in name_variants(s.name)}, key=len, reverse=True)
+    if not variants:
+        return text
+    pattern = re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(v) for v in variants) + r")(?!\w)", re.IGNORECASE
+    )
+    return pattern.sub(MASK, text)
+
+
+def names_subject(text: str, subject: Subject) -> bool:
+    return mask_subjects(text, [subject]) != text
+
+
+def identify_reason(row: Row, index: int, subjects: Sequence[Subject]) -> str:
+    """Why the identify card for `row.values[index]` is not made, or "" when it is answerable."""
+    value = row.values[index]
+    if not value.strip():
+        return "the value is empty"
+    if is_bare(value):
+        return "the value is a bare YES / NO / None"
+    mine = normalise_value(value)
+    if any(normalise_value(v) == mine for j, v in enumerate(row.values) if j != index):
+        return "another subject has the same value"
+    masked = mask_subjects(value, subjects)
+    left = masked.replace(MASK, "")
+    if len(_WORD.findall(left)) < 3:
+        return "the value is little more than the subject's name"
+    return ""
+
+
+def _row_keys(doc: Document) -> dict[tuple[int, int], str]:
+    """Key part per (comparison index, row index): the row id, prefixed by the comparison id when
+    two tables of one document share a row id."""
+    counts = Counter(r.id for c in doc.comparisons for r in c.rows)
+    keys: dict[tuple[int, int], str] = {}
+    for ci, comp in enumerate(doc.comparisons):
+        for ri, row in enumerate(comp.rows):
+            keys[(ci, ri)] = f"{comp.id}/{row.id}" if counts[row.id] > 1 else row.id
+    return keys
+
+
+def _base_tags(doc: Document) -> tuple[str, ...]:
+    return ("cardgen", tag(doc.id), *(tag(t) for t in doc.tags))
+
+
+def _card(
+    doc: Document,
+    key: str,
+    kind: str,
+    prompt: str,
+    answer: str,
+    extra: str,
+    loc_source: Row | Trap | Scenario,
+    subject: str = "",
+    columns: tuple[tuple[str, str], ...] = (),
+) -> Card:
+    tags = list(_base_tags(doc))
+    if subject:
+        tags.append(tag(slugify(subject)))
+    tags.append(kind)
+    return Card(
+        key=f"{doc.id}/{key}",
+        kind=kind,
+        prompt=prompt,
+        answer=answer,
+        extra=extra,
+        deck=doc.deck,
+        deck_title=doc.title,
+        source=doc.source,
+        tags=tuple(dict.fromkeys(tags)),
+        loc=loc_source.loc,
+        subject=subject,
+        columns=columns,
+    )
+
+
+def comparison_cards(doc: Document, comp: Comparison, row_keys: dict[int, str]) -> list[Card]:
+    cards: list[Card] = []
+    names = [s.name for s in comp.subjects]
+    for ri, row in enumerate(comp.rows):
+        rkey = row_keys[ri]
+        for si, subject in enumerate(comp.subjects):
+            value = row.values[si]
+            if not value.strip():
+                continue
+            cards.append(
+                _card(
+                    doc,
+                    f"{rkey}/{subject.id}/forward",
+                    "forward",
+                    f"{subject.name} — {row.attribute}?",
+                    value,
+                    row.tip,
+                    row,
+                    subject.name,
+                )
+            )
+            if not identify_reason(row, si, comp.subjects):
+                cards.append(
+                    _card(
+                        doc,
+                        f"{rkey}/{subject.id}/identify",
+                        "identify",
+                        mask_subjects(value, comp.subjects),
+                        subject.name,
+                        f"{row.attribute} — {' or '.join(names)}?",
+                        row,
+                        subject.name,
+                    )
+                )
+        if len(comp.subjects) > 1 and any(v.strip() for v in row.values):
+            columns = tuple(zip(names, row.values))
+            cards.append(
+                _card(
+                    doc,
+                    f"{rkey}/compare",
+                    "compare",
+                    f"{row.attribute}: {' vs '.join(names)}",
+                    "\n".join(f"{n}: {v}" for n, v in columns),
+                    row.tip,
+                    row,
+                    columns=columns,
+                )
+            )
+    return cards
+
+
+def trap_key(trap: Trap) -> str:
+    if trap.title:
+        return slugify(trap.title)
+    words = re.findall(r"\w+", re.sub(r"[*_`]", "", trap.text))[:8]
+    return slugify(" ".join(words))
+
+
+def scenario_key(scenario: Scenario) -> str:
+    words = re.findall(r"\w+", re.sub(r"[*_`]", "", scenario.prompt))[:12]
+    return slugify(" ".join(words))
+
+
+def _unique(keys: Iterable[str]) -> list[str]:
+    seen: Counter[str] = Counter()
+    out = []
+    for k in keys:
+        seen[k] += 1
+        out.append(k if seen[k] == 1 else f"{k}-{seen[k]}")
+    return out
+
+
+def trap_cards(doc: Document) -> list[Card]:
+    cards: list[Card] = []
+    keys = _unique(trap_key(t) for t in doc.traps)
+    for key, trap in zip(keys, doc.traps):
+        if not trap.clozes:
+            continue  # lint L106 reports it: a cloze note needs a deletion
+        cards.append(_card(doc, f"trap/{key}", "cloze", trap.text, "", trap.title, trap))
+    return cards
+
+
+def scenario_cards(doc: Document) -> list[Card]:
+    keys = _unique(scenario_key(s) for s in doc.scenarios)
+    return [
+        _card(doc, f"scenario/{key}", "scenario", s.prompt, s.answer, "", s, s.subject)
+        for key, s in zip(keys, doc.scenarios)
+    ]
+
+
+def build_cards(doc: Document) -> list[Card]:
+    """All cards of one document, in source order within each kind."""
+    row_keys = _row_keys(doc)
+    cards: list[Card] = []
+    for ci, comp in enumerate(doc.comparisons):
+        cards.extend(
+            comparison_cards(doc, comp, {ri: row_keys[(ci, ri)] for ri in range(len(comp.rows))})
+        )
+    cards.extend(trap_cards(doc))
+    cards.extend(scenario_cards(doc))
+    return cards

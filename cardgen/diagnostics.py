@@ -1,0 +1,89 @@
+"""Diagnostics: `path:line:col: CODE severity: message`, standard library only.
+
+Code families by stage: P parse (sources, front matter, tables), L lint (card quality),
+B build (outputs, lock file, images), I import (pasted pages).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from cardgen.model import Loc
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    loc: Loc
+    code: str
+    message: str
+    severity: Severity = Severity.ERROR
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def format(self) -> str:
+        return f"{self.loc}: {self.code} {self.severity.value}: {self.message}"
+
+    def as_error(self) -> Diagnostic:
+        return Diagnostic(self.loc, self.code, self.message, Severity.ERROR)
+
+
+def error(loc: Loc, code: str, message: str) -> Diagnostic:
+    return Diagnostic(loc, code, message, Severity.ERROR)
+
+
+def warning(loc: Loc, code: str, message: str) -> Diagnostic:
+    return Diagnostic(loc, code, message, Severity.WARNING)
+
+
+def summary(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> str:
+    """The closing count line, e.g. `Found 2 errors and 1 warning.` or `All checks passed.`"""
+    errors = sum(1 for d in diagnostics if d.is_error)
+    warnings = len(diagnostics) - errors
+    if not diagnostics:
+        return "All checks passed."
+    parts = []
+    if errors:
+        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+    if warnings:
+        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    return "Found " + " and ".join(parts) + "."
+
+
+def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
+    return (d.loc.path, d.loc.line, d.loc.col, d.code)
+
+
+# The catalogue: every code cardgen emits, with a one-line meaning (the README lists them).
+CODES: dict[str, str] = {
+    "P001": "path does not exist",
+    "P002": "file is not valid UTF-8 text (or is binary)",
+    "P003": "file is too large to be a study source",
+    "P004": "source file resolves outside the folder given (symlink)",
+    "P010": "front matter is not valid YAML",
+    "P011": "front matter is not a mapping, or a key has the wrong type",
+    "P012": "unknown front-matter key (warning)",
+    "P013": "YAML aliases / anchors are not allowed in front matter",
+    "P020": "no `# Title` heading (warning; the file stem is used)",
+    "P021": "source yields no facts (warning)",
+    "P022": "duplicate deck id across sources",
+    "P100": "table has no subject column",
+    "P101": "row has the wrong number of cells",
+    "P102": "duplicate attribute in one table",
+    "P103": "duplicate subject in one table",
+    "P104": "empty value cell (warning)",
+    "P105": "empty attribute or subject name",
+    "P106": "more than one tip column",
+    "P107": "duplicate explicit id",
+    "P110": "trap has no text",
+    "P111": "scenario has an empty prompt or answer",
+    "P120": "image path is missing, absolute, or outside the source's folder",
+    "P130": "input nests too deeply (lists / block quotes)",
+}
