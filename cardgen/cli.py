@@ -27,6 +27,29 @@ def _emit_diagnostics(diags, strict: bool = False) -> bool:
     return any(d.is_error for d in diags) or (strict and bool(diags))
 
 
+def _split_ignore(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[str]:
+    """`--ignore L101 --ignore L102,L103` -> [L101, L102, L103]; an unknown code is bad usage."""
+    from cardgen.lint import unknown_codes
+
+    codes = [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
+    bad = unknown_codes(codes)
+    if bad:
+        raise click.BadParameter(
+            f"{', '.join(bad)}: not a lint code (L101-L109, a prefix such as L10, or CODE:fact-id)"
+        )
+    return codes
+
+
+ignore_option = click.option(
+    "--ignore",
+    "ignore",
+    multiple=True,
+    metavar="CODE",
+    callback=_split_ignore,
+    help="Switch off a lint rule for this run (repeatable, or comma-separated: L101,L102).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="cardgen")
 def cli() -> None:
@@ -107,13 +130,198 @@ def _describe(doc) -> str:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def check(paths: tuple[Path, ...], strict: bool) -> None:
-    """Validate sources (default: sources/) and print diagnostics as path:line:col: CODE message."""
+@ignore_option
+def check(paths: tuple[Path, ...], strict: bool, ignore: list[str]) -> None:
+    """Validate sources (default: sources/) and print diagnostics as path:line:col: CODE message.
+
+    Card-quality lint (L codes, warnings; see docs/lint.md) runs too."""
     from cardgen.build import load
 
-    loaded = load(list(paths) or [DEFAULT_SOURCES])
+    loaded = load(list(paths) or [DEFAULT_SOURCES], ignore)
     if _emit_diagnostics(loaded.diagnostics, strict):
         sys.exit(1)
+
+
+def _split_formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+    from cardgen.build import FORMATS
+
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise click.BadParameter(f"{', '.join(bad) or value!r}: use {' and/or '.join(FORMATS)}")
+    return formats
+
+
+def _pdf_options(paper: str, card_size: str, layout: str, back_offset: str):
+    """The PDF writer's options from the command line; bad values are usage errors (exit 2)."""
+    from cardgen.writers.pdf import PdfOptions, parse_offset  # no typst import at this point
+
+    try:
+        offset = parse_offset(back_offset)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--back-offset'") from None
+    try:
+        return PdfOptions(paper.lower(), card_size, layout.lower(), offset)
+    except ValueError as exc:
+        hint = "'--back-offset'" if "offset" in str(exc) else "'--card-size'"
+        raise click.BadParameter(str(exc), param_hint=hint) from None
+
+
+class _Progress:
+    """Progress on stderr: a rewritten line on a terminal; on a pipe, a line per tenth of a long
+    build (50 sources or more); nothing otherwise."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        if self.tty and total > 1:
+            end = "\n" if done >= total else ""
+            text = f"[{done}/{total}] {label}"[:78]
+            click.echo(f"\r{text:<78}" + end, err=True, nl=False)
+            self.shown = True
+        elif not self.tty and total >= 50 and done % max(1, total // 10) == 0:
+            click.echo(f"built {done}/{total} sources", err=True)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("decks"),
+    show_default=True,
+    help="Folder for the decks and the lock file.",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="apkg,pdf",
+    show_default=True,
+    callback=_split_formats,
+    help="Outputs to build, comma-separated: apkg, pdf.",
+)
+@click.option(
+    "--check", is_flag=True, help="Build in memory; exit 1 naming the files that are out of date."
+)
+@click.option(
+    "--reset-lock",
+    is_flag=True,
+    help="Start a new lock file (when it is damaged); see docs/anki.md.",
+)
+@click.option(
+    "--forget-removed",
+    is_flag=True,
+    help="Stop shipping the cardgen::removed markers of facts removed by earlier builds.",
+)
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"], case_sensitive=False),
+    default="a4",
+    show_default=True,
+    help="Paper size of the study sheets and card sheets (docs/printing.md).",
+)
+@click.option(
+    "--card-size",
+    default="a7",
+    show_default=True,
+    help="Cut-out card size: a7, a6, a8, 3x5in, 4x6in or WxH in mm/cm/in; sets how many fit.",
+)
+@click.option(
+    "--layout",
+    type=click.Choice(["duplex", "fold"], case_sensitive=False),
+    default="duplex",
+    show_default=True,
+    help="Cards: duplex (backs on the next page, for a long-edge flip) or fold (side by side).",
+)
+@click.option(
+    "--back-offset",
+    default="0,0",
+    show_default=True,
+    metavar="X,Y",
+    help="Move the card backs X mm right and Y mm down, for printers that shift the back side.",
+)
+@ignore_option
+def build(
+    paths: tuple[Path, ...],
+    output: Path,
+    formats: tuple[str, ...],
+    check: bool,
+    reset_lock: bool,
+    forget_removed: bool,
+    paper: str,
+    card_size: str,
+    layout: str,
+    back_offset: str,
+    ignore: list[str],
+) -> None:
+    """Build decks from sources (default: sources/) into OUTPUT: one .apkg per source (re-import
+    updates notes in place, review history kept), its study sheet and cut-out cards as PDFs, and
+    the lock file that remembers every note. Prints a line per deck: notes new, changed,
+    unchanged and removed since the last build."""
+    from cardgen.build import BuildOptions, display_path
+    from cardgen.build import build as run_build
+    from cardgen.diagnostics import error, summary
+    from cardgen.model import Loc
+
+    options = BuildOptions(
+        output=output,
+        formats=formats,
+        check=check,
+        reset_lock=reset_lock,
+        forget_removed=forget_removed,
+        ignore=tuple(ignore),
+        pdf=_pdf_options(paper, card_size, layout, back_offset),
+    )
+    result = run_build(list(paths) or [DEFAULT_SOURCES], options, _Progress())
+    for d in result.diagnostics:
+        click.echo(d.format())
+    if result.errors:
+        click.echo(summary(result.diagnostics))
+        click.echo("Nothing was written." if not check else "Nothing was compared.")
+        sys.exit(1)
+    for deck in result.decks:
+        apkg = [p for p in deck.outputs if p.suffix == ".apkg"]
+        if apkg:
+            line = (
+                f"{display_path(apkg[0])}: {deck.notes} notes, {deck.cards} cards: "
+                f"{deck.new} new, {deck.changed} changed, {deck.unchanged} unchanged, "
+                f"{deck.removed} removed"
+            )
+        else:
+            line = f"{deck.path}: " + ", ".join(display_path(p) for p in deck.outputs)
+        click.echo(line)
+        for old, new in deck.renamed:
+            click.echo(f"  renamed: {old} -> {new}")
+        for key in deck.removed_keys:
+            click.echo(f"  removed: {key}")
+        if deck.forgotten:
+            click.echo(f"  forgot {deck.forgotten} cardgen::removed marker(s) of earlier builds")
+    if any(deck.removed for deck in result.decks) and not check:
+        click.echo(
+            "Removed facts stay in the deck tagged cardgen::removed: after importing, search "
+            "`tag:cardgen::removed` in Anki's browser, select all, Notes > Delete."
+        )
+    if check:
+        stale = [
+            error(Loc(display_path(p)), "B004", "out of date or missing; run `cardgen build`")
+            for p in result.stale
+        ]
+        for d in stale:
+            click.echo(d.format())
+        if stale:
+            click.echo(summary(stale))
+            sys.exit(1)
+        click.echo(f"{display_path(output)}/ is up to date.")
+        return
+    if result.diagnostics:
+        click.echo(summary(result.diagnostics))
+    if result.written:
+        click.echo(f"Wrote {len(result.written)} file(s) to {display_path(output)}/.")
+    else:
+        click.echo(f"{display_path(output)}/ is up to date; nothing written.")
 
 
 def main() -> None:  # pragma: no cover

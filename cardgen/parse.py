@@ -7,13 +7,16 @@ problems are all reported at once.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 from markdown_it import MarkdownIt
@@ -33,20 +36,22 @@ from cardgen.model import (
     Trap,
 )
 
-MAX_SOURCE_BYTES = 8 * 1024 * 1024
+MAX_SOURCE_BYTES = 1024 * 1024  # 1 MiB: ~100 x the Cognito source; keeps parsing < ~20 s worst case
+MAX_SOURCE_LINES = 20_000
 MAX_FRONT_MATTER_BYTES = 64 * 1024
+MAX_YAML_DEPTH = 16
 MAX_NESTING = 20
+MAX_QUOTE = 60  # characters of source text quoted in a diagnostic message
 
 TIP_HEADERS = frozenset({"tip", "tips", "exam tip", "exam tips", "note", "notes", "why it matters"})
 TRAP_WORDS = ("trap", "gotcha", "pitfall")
 TRAP_ALERTS = frozenset({"WARNING", "CAUTION"})
 KNOWN_KEYS = ("deck", "tags", "source", "id", "lint")
 
-_ARROW = re.compile(r"\s*(?:→|->)\s*")
-_EXPLICIT_ID = re.compile(r"\s*\{#([A-Za-z0-9][A-Za-z0-9_.-]*)\}\s*")
-_TAGLINE_SPLIT = re.compile(r"\s+—\s+")
+_EXPLICIT_ID = re.compile(r"\{#([A-Za-z0-9][A-Za-z0-9_.-]*)\}")
 _LEADING_BOLD = re.compile(r"^(\*\*|__)(?P<title>(?:(?!\1).)+?)\1")
-_WS = re.compile(r"\s*\n\s*")
+_FM_KEY_LINE = re.compile(r"^[A-Za-z_][\w-]*[ \t]*:")
+_YAML_NULL = "tag:yaml.org,2002:null"
 
 
 def _make_md() -> MarkdownIt:
@@ -57,6 +62,9 @@ def _make_md() -> MarkdownIt:
 
 
 _MD = _make_md()
+# A second instance, used only to recover the source of bold spans: without `text_join`, escapes
+# and entities stay separate tokens that remember how they were written.
+_MD_SOURCE = _make_md().disable("text_join")
 
 
 def markdown() -> MarkdownIt:
@@ -65,7 +73,8 @@ def markdown() -> MarkdownIt:
 
 
 # --------------------------------------------------------------------------------------------
-# Small text helpers
+# Small text helpers (all linear in the length of their input: no backtracking regexes on
+# whitespace runs, which made a long run of spaces in a cell take quadratic time)
 
 
 def slugify(text: str) -> str:
@@ -78,8 +87,18 @@ def slugify(text: str) -> str:
 
 
 def one_line(text: str) -> str:
-    """Trim and fold soft line breaks into single spaces."""
-    return _WS.sub(" ", text.strip())
+    """Trim and fold soft line breaks (and the blanks around them) into single spaces."""
+    if "\n" not in text:
+        return text.strip()
+    return " ".join(part for part in (p.strip() for p in text.split("\n")) if part)
+
+
+def quote(text: str, limit: int = MAX_QUOTE) -> str:
+    """`text` quoted for a diagnostic message, shortened to about `limit` characters."""
+    text = one_line(text)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return repr(text)
 
 
 def plain_label(text: str) -> str:
@@ -118,10 +137,64 @@ def split_cells(line: str) -> list[tuple[str, int]]:
 
 
 def _strip_id(text: str) -> tuple[str, str]:
+    """`Name {#id}` -> (`Name`, `id`); the id is lower-cased; ("", "") parts when absent."""
     m = _EXPLICIT_ID.search(text)
     if not m:
         return text.strip(), ""
-    return (text[: m.start()] + " " + text[m.end() :]).strip(), m.group(1).lower()
+    before, after = text[: m.start()].strip(), text[m.end() :].strip()
+    return f"{before} {after}".strip(), m.group(1).lower()
+
+
+def split_tagline(cell: str) -> tuple[str, str]:
+    """`Name — tagline` -> (`Name`, `tagline`): split at the first em dash with blanks around."""
+    i = cell.find("—")
+    while i != -1:
+        if 0 < i < len(cell) - 1 and cell[i - 1].isspace() and cell[i + 1].isspace():
+            return cell[:i].strip(), cell[i + 1 :].strip()
+        i = cell.find("—", i + 1)
+    return cell.strip(), ""
+
+
+def split_arrow(text: str) -> tuple[str, str] | None:
+    """`prompt → answer` (or `->`) split at the first arrow outside code spans; None if none."""
+    n = len(text)
+    no_close_from: dict[int, int] = {}  # backtick run length -> position with no closer after
+    i = 0
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "`":
+            j = i
+            while j < n and text[j] == "`":
+                j += 1
+            close = _closing_backticks(text, j, j - i, no_close_from)
+            i = close if close >= 0 else j
+            continue
+        if ch == "→":
+            return text[:i].strip(), text[i + 1 :].strip()
+        if ch == "-" and i + 1 < n and text[i + 1] == ">":
+            return text[:i].strip(), text[i + 2 :].strip()
+        i += 1
+    return None
+
+
+def _closing_backticks(text: str, start: int, run: int, no_close_from: dict[int, int]) -> int:
+    """Index just past the backtick run of exactly `run` ticks that closes a code span, or -1."""
+    if run in no_close_from and start >= no_close_from[run]:
+        return -1
+    ticks = "`" * run
+    k = text.find(ticks, start)
+    while k != -1:
+        end = k + run
+        if (end >= len(text) or text[end] != "`") and text[k - 1] != "`":
+            return end
+        while end < len(text) and text[end] == "`":
+            end += 1
+        k = text.find(ticks, end)
+    no_close_from[run] = start
+    return -1
 
 
 # --------------------------------------------------------------------------------------------
@@ -129,21 +202,29 @@ def _strip_id(text: str) -> tuple[str, str]:
 
 
 def read_text(path: Path, shown: str) -> tuple[str | None, list[Diagnostic]]:
-    """Read a source as text: BOM stripped, line endings normalised; never raises."""
+    """Read a source as text: BOM stripped, line endings normalised; never raises.
+
+    Only regular files are read (a FIFO or a device would block or never end), and never more
+    than `MAX_SOURCE_BYTES` + 1 bytes.
+    """
     loc = Loc(shown, 1, 1)
     try:
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            return None, [
-                error(loc, "P003", f"file is {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,}")
-            ]
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return None, [error(loc, "P001", "not a regular file")]
+            data = fh.read(MAX_SOURCE_BYTES + 1)
     except FileNotFoundError:
         return None, [error(loc, "P001", "no such file or directory")]
     except IsADirectoryError:
         return None, [error(loc, "P001", "is a directory, expected a .md file")]
     except OSError as exc:
         return None, [error(loc, "P001", f"cannot read file: {exc.strerror or exc}")]
+    if len(data) > MAX_SOURCE_BYTES:
+        size = max(info.st_size, len(data))
+        return None, [
+            error(loc, "P003", f"file is {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,}")
+        ]
     if b"\x00" in data:
         return None, [error(loc, "P002", "file looks binary (contains NUL bytes)")]
     try:
@@ -163,6 +244,18 @@ def normalise_text(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def size_problem(text: str, path: str) -> Diagnostic | None:
+    """P003 when a text is over the size limits (checked before markdown-it sees it)."""
+    loc = Loc(path, 1, 1)
+    if len(text) > MAX_SOURCE_BYTES or len(text.encode("utf-8")) > MAX_SOURCE_BYTES:
+        size = len(text.encode("utf-8"))
+        return error(loc, "P003", f"source is {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,}")
+    lines = text.count("\n") + 1
+    if lines > MAX_SOURCE_LINES:
+        return error(loc, "P003", f"source has {lines:,} lines; the limit is {MAX_SOURCE_LINES:,}")
+    return None
+
+
 # --------------------------------------------------------------------------------------------
 # Front matter
 
@@ -176,20 +269,66 @@ class FrontMatter:
     lint_ignore: tuple[str, ...] = ()
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors and aliases, so an alias bomb cannot expand."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise _AliasError(event.start_mark)
-        return super().compose_node(parent, index)
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None)
+    if not problem:
+        problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return one_line(str(problem))
 
 
-class _AliasError(Exception):
-    def __init__(self, mark: Any) -> None:
-        super().__init__("alias")
-        self.mark = mark
+def _compose(text: str, at: Any) -> tuple[yaml.Node | None, Diagnostic | None]:
+    """YAML text -> node tree, refusing anchors/aliases and deep nesting before composing.
+
+    The event stream is produced without recursion, so it is checked first; PyYAML's composer
+    recurses once per level and would overflow the stack on `[[[[…]]]]`. Nothing is ever
+    constructed into Python objects (so no tag, however exotic, runs any code or conversion).
+    """
+    try:
+        depth = 0
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                return None, error(
+                    at(event.start_mark),
+                    "P013",
+                    "YAML anchors and aliases are not allowed in front matter",
+                )
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    return None, error(
+                        at(event.start_mark),
+                        "P010",
+                        f"front matter nests deeper than {MAX_YAML_DEPTH} levels",
+                    )
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+        return yaml.compose(text, Loader=yaml.SafeLoader), None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        return None, error(
+            at(mark) if mark else at(None),
+            "P010",
+            f"front matter is not valid YAML: {_yaml_message(exc)}",
+        )
+
+
+def _scalar(node: yaml.Node) -> str | None:
+    """A scalar node's text as written (never converted), or None for null / non-scalars."""
+    if not isinstance(node, yaml.ScalarNode) or node.tag == _YAML_NULL:
+        return None
+    return str(node.value)
+
+
+def _scalars(node: yaml.Node) -> list[str] | None:
+    """A scalar or a flat sequence of scalars as a list of texts; None for anything else."""
+    one = _scalar(node)
+    if one is not None:
+        return [one]
+    if isinstance(node, yaml.SequenceNode):
+        items = [_scalar(n) for n in node.value]
+        if all(i is not None for i in items):
+            return [i for i in items if i is not None]
+    return None
 
 
 def parse_front_matter(
@@ -198,46 +337,42 @@ def parse_front_matter(
     """Parse front matter YAML; `first_line` is the file line of the YAML's first line."""
     fm = FrontMatter()
     diags: list[Diagnostic] = []
-    top = Loc(path, first_line, 1)
+
+    def at(mark: Any) -> Loc:
+        if mark is None:
+            return Loc(path, first_line, 1)
+        return Loc(path, first_line + mark.line, mark.column + 1)
+
     if len(text.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
-        return fm, [error(top, "P010", f"front matter is over {MAX_FRONT_MATTER_BYTES:,} bytes")]
-    try:
-        loader = _NoAliasLoader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
-    except _AliasError as exc:
-        loc = Loc(path, first_line + exc.mark.line, exc.mark.column + 1)
-        return fm, [error(loc, "P013", "YAML anchors and aliases are not allowed in front matter")]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        loc = Loc(path, first_line + mark.line, mark.column + 1) if mark else top
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return fm, [error(loc, "P010", f"front matter is not valid YAML: {problem}")]
+        return fm, [
+            error(at(None), "P010", f"front matter is over {MAX_FRONT_MATTER_BYTES:,} bytes")
+        ]
+    node, problem = _compose(text, at)
+    if problem is not None:
+        return fm, [problem]
     if node is None:
         return fm, diags
     if not isinstance(node, yaml.MappingNode):
-        return fm, [error(top, "P011", "front matter must be a mapping of keys to values")]
+        return fm, [error(at(None), "P011", "front matter must be a mapping of keys to values")]
+    seen: dict[str, int] = {}
     for key_node, value_node in node.value:
-        loc = Loc(path, first_line + key_node.start_mark.line, key_node.start_mark.column + 1)
-        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        loc = at(key_node.start_mark)
+        key = _scalar(key_node)
         if key not in KNOWN_KEYS:
             known = ", ".join(KNOWN_KEYS)
-            diags.append(warning(loc, "P012", f"unknown front-matter key {key!r} (known: {known})"))
+            shown = quote(key) if key is not None else "(not a plain name)"
+            diags.append(warning(loc, "P012", f"unknown front-matter key {shown} (known: {known})"))
             continue
-        try:
-            value = yaml.SafeLoader("").construct_object(value_node, deep=True)
-        except yaml.YAMLError as exc:  # pragma: no cover - compose already validated it
-            diags.append(error(loc, "P010", f"front matter is not valid YAML: {exc}"))
+        if key in seen:
+            diags.append(error(loc, "P011", f"`{key}` is given twice (first on line {seen[key]})"))
             continue
+        seen[key] = loc.line
         if key in ("deck", "source", "id"):
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                value = str(value)
-            if not isinstance(value, str) or not value.strip():
+            value = _scalar(value_node)
+            if value is None or not value.strip():
                 diags.append(error(loc, "P011", f"`{key}` must be a non-empty string"))
                 continue
-            value = value.strip()
+            value = one_line(value)
             if key == "deck":
                 parts = [p.strip() for p in value.split("::")]
                 if any(not p for p in parts):
@@ -245,7 +380,7 @@ def parse_front_matter(
                     continue
                 fm.deck = "::".join(parts)
             elif key == "source":
-                fm.source = one_line(value)
+                fm.source = value
             else:
                 slug = slugify(value)
                 if slug != value:
@@ -259,24 +394,31 @@ def parse_front_matter(
                     continue
                 fm.id = slug
         elif key == "tags":
-            if isinstance(value, str):
-                value = [value]
-            if not isinstance(value, list) or not all(
-                isinstance(t, (str, int)) and str(t).strip() for t in value
-            ):
+            tags = _scalars(value_node)
+            if tags is None or not all(t.strip() for t in tags):
                 diags.append(error(loc, "P011", "`tags` must be a list of non-empty strings"))
                 continue
-            fm.tags = tuple(dict.fromkeys(str(t).strip() for t in value))
+            fm.tags = tuple(dict.fromkeys(one_line(t) for t in tags))
         elif key == "lint":
-            ignore = value.get("ignore") if isinstance(value, dict) else None
-            if isinstance(ignore, str):
-                ignore = [ignore]
-            if not isinstance(ignore, list) or not all(isinstance(c, str) for c in ignore):
+            ignore: list[str] | None = None
+            if isinstance(value_node, yaml.MappingNode):
+                for k, v in value_node.value:
+                    if _scalar(k) == "ignore":
+                        ignore = _scalars(v)
+                    else:
+                        diags.append(
+                            warning(
+                                at(k.start_mark),
+                                "P012",
+                                f"unknown `lint` key {quote(_scalar(k) or '?')} (known: ignore)",
+                            )
+                        )
+            if ignore is None:
                 diags.append(
                     error(loc, "P011", "`lint` must be a mapping like {ignore: [L101, L102]}")
                 )
                 continue
-            fm.lint_ignore = tuple(c.strip().upper() for c in ignore)
+            fm.lint_ignore = tuple(c.strip().upper() for c in ignore if c.strip())
     return fm, diags
 
 
@@ -307,6 +449,7 @@ class _State:
     images: list[Image] = field(default_factory=list)
     title: str = ""
     title_loc: Loc | None = None
+    nesting_warned: bool = False
 
     def loc(self, token_or_map: Token | Sequence[int] | None, col: int = 1) -> Loc:
         m = token_or_map.map if isinstance(token_or_map, Token) else token_or_map
@@ -333,8 +476,16 @@ def _block_end(tokens: list[Token], i: int) -> int:
 def parse_text(
     text: str, path: str, base_dir: Path | None = None
 ) -> tuple[Document, list[Diagnostic]]:
-    """Parse one source's text. `path` is how the file is named in diagnostics."""
+    """Parse one source's text. `path` is how the file is named in diagnostics.
+
+    Never raises on content: problems come back as diagnostics, sorted by line and column.
+    `base_dir` is the folder that image paths are resolved in (None: images are not checked
+    on disk).
+    """
     text = normalise_text(text)
+    too_big = size_problem(text, path)
+    if too_big is not None:
+        return _empty_document(path), [too_big]
     lines = text.split("\n")
     st = _State(path=path, lines=lines, base_dir=base_dir)
     try:
@@ -343,23 +494,31 @@ def parse_text(
         return _empty_document(path), [error(Loc(path), "P130", "input nests too deeply")]
 
     fm = FrontMatter()
+    if tokens and tokens[0].type == "front_matter":
+        tok = tokens[0]
+        fm, fm_diags = parse_front_matter(tok.content, path, (tok.map[0] + 2) if tok.map else 2)
+        st.diags.extend(fm_diags)
+        tokens = tokens[1:]
+    elif lines[0].rstrip() == "---" and len(lines) > 1 and _FM_KEY_LINE.match(lines[1]):
+        st.diags.append(
+            error(Loc(path, 1, 1), "P010", "front matter opened on line 1 is never closed by `---`")
+        )
+
     section = _Section("", 0, Loc(path, 1, 1), "preamble")
     sections: list[_Section] = []
     trap_level = 0  # heading level of the enclosing trap section, 0 when none
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        if tok.type == "front_matter":
-            fm, fm_diags = parse_front_matter(tok.content, path, (tok.map[0] + 2) if tok.map else 2)
-            st.diags.extend(fm_diags)
-            i += 1
-            continue
         if tok.type == "heading_open":
             level = int(tok.tag[1:])
-            heading = one_line(tokens[i + 1].content)
-            _collect_images(st, tokens[i + 1], tok.map)
+            end = _block_end(tokens, i)
+            inline = next((t for t in tokens[i:end] if t.type == "inline"), None)
+            heading = one_line(inline.content) if inline else ""
+            if inline is not None:
+                _collect_images(st, inline, tok.map)
             sections.append(section)
-            if level == 1 and not st.title:
+            if level == 1 and not st.title and heading:
                 st.title = heading
                 st.title_loc = st.loc(tok)
                 section = _Section(heading, 1, st.loc(tok), "description")
@@ -371,7 +530,7 @@ def parse_text(
                     trap_level = trap_level or level
                 kind = "trap" if trap_level else "other"
                 section = _Section(heading, level, st.loc(tok), kind)
-            i = _block_end(tokens, i)
+            i = end
             continue
         end = _block_end(tokens, i)
         _block(st, section, tokens, i, end)
@@ -387,16 +546,20 @@ def parse_text(
             st.notes.append(Note(sec.title, body, sec.loc))
 
     doc = _assemble(st, fm)
+    st.diags.sort(key=lambda d: (d.loc.line, d.loc.col))
     return doc, st.diags
 
 
 def _block(st: _State, section: _Section, tokens: list[Token], i: int, end: int) -> None:
     tok = tokens[i]
     block = tokens[i:end]
+    deepest = 0
     for t in block:
+        deepest = max(deepest, t.level)
         if t.type == "inline":
             _collect_images(st, t, t.map or tok.map)
-    if tok.level >= MAX_NESTING - 1 or any(t.level >= MAX_NESTING - 1 for t in block):
+    if deepest >= MAX_NESTING - 1 and not st.nesting_warned:
+        st.nesting_warned = True
         st.diags.append(
             warning(st.loc(tok), "P130", f"content nested deeper than {MAX_NESTING} levels is cut")
         )
@@ -412,17 +575,7 @@ def _block(st: _State, section: _Section, tokens: list[Token], i: int, end: int)
         return
     if tok.type in ("bullet_list_open", "ordered_list_open"):
         leftovers: list[str] = []
-        for item_tokens in _list_items(block):
-            item_open = item_tokens[0]
-            inlines = [t for t in item_tokens if t.type == "inline"]
-            item_text = "\n\n".join(t.content.strip() for t in inlines if t.content.strip())
-            if section.kind == "trap":
-                _trap(st, item_text, st.loc(item_open))
-            elif section.kind != "description" and _ARROW.search(item_text):
-                prompt, answer = _ARROW.split(one_line(item_text), maxsplit=1)
-                st.scenarios.append((prompt.strip(), answer.strip(), st.loc(item_open)))
-            else:
-                leftovers.append(st.raw(item_open.map))
+        _list(st, section, block, "", leftovers)
         if leftovers:
             section.parts.append("\n".join(leftovers))
         return
@@ -430,6 +583,57 @@ def _block(st: _State, section: _Section, tokens: list[Token], i: int, end: int)
         _trap(st, block[1].content, st.loc(tok))
         return
     section.parts.append(st.raw(tok.map))
+
+
+def _list(st: _State, section: _Section, block: list[Token], context: str, out: list[str]) -> int:
+    """Traps or scenarios from one list; returns how many scenarios it gave.
+
+    In a trap section every item (with whatever it nests) is one trap. Elsewhere an item whose
+    own text has an arrow is a scenario; nested items are read the same way, with the text of
+    the items above them as the start of their prompt (a decision tree written as a nested list).
+    Items that give no scenario are kept, as written, in `out` (the section's note).
+    """
+    found = 0
+    for item in _list_items(block):
+        item_open = item[0]
+        if section.kind == "trap":
+            inlines = [t.content.strip() for t in item if t.type == "inline"]
+            _trap(st, "\n\n".join(t for t in inlines if t), st.loc(item_open))
+            continue
+        own_level = item_open.level + 2
+        own = "\n\n".join(
+            t.content.strip()
+            for t in item
+            if t.type == "inline" and t.level == own_level and t.content.strip()
+        )
+        split = split_arrow(one_line(own))
+        mine: list[str] = []
+        nested = 0
+        if split is not None:
+            prompt, answer = split
+            prompt = f"{context} {prompt}".strip() if prompt else ""
+            st.scenarios.append((prompt, answer, st.loc(item_open)))
+            nested_context = prompt
+        else:
+            nested_context = f"{context} {one_line(own)}".strip()
+        j = 1
+        while j < len(item):
+            t = item[j]
+            if (
+                t.type in ("bullet_list_open", "ordered_list_open")
+                and t.level == item_open.level + 1
+            ):
+                k = _block_end(item, j)
+                nested += _list(st, section, item[j:k], nested_context, mine)
+                j = k
+            else:
+                j += 1
+        if split is None and not nested:
+            out.append(st.raw(item_open.map))
+        else:
+            out.extend(mine)
+        found += nested + (split is not None)
+    return found
 
 
 def _list_items(block: list[Token]) -> Iterable[list[Token]]:
@@ -449,23 +653,35 @@ def _collect_images(st: _State, inline: Token, m: Sequence[int] | None) -> None:
     for child in inline.children or ():
         if child.type != "image":
             continue
-        ref = str(child.attrs.get("src", ""))
+        ref = unquote(str(child.attrs.get("src", "")))
         loc = st.loc(m)
-        if re.match(r"^[a-z][a-z0-9+.-]*:", ref, re.I):
-            st.diags.append(error(loc, "P120", f"image {ref!r}: remote images are not packed"))
+        shown = quote(ref)
+        if not ref.strip():
+            st.diags.append(error(loc, "P120", "image has an empty path"))
             continue
-        if ref.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", ref):
-            st.diags.append(error(loc, "P120", f"image {ref!r}: absolute paths are not allowed"))
+        if re.match(r"^[a-z][a-z0-9+.-]*:", ref, re.I) and not re.match(r"^[A-Za-z]:[\\/]", ref):
+            st.diags.append(error(loc, "P120", f"image {shown}: only local image files are packed"))
+            continue
+        if ref.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", ref):
+            st.diags.append(error(loc, "P120", f"image {shown}: absolute paths are not allowed"))
+            continue
+        if "\x00" in ref:
+            st.diags.append(error(loc, "P120", f"image {shown}: not a valid path"))
             continue
         if st.base_dir is None:
             st.images.append(Image(ref, ref, loc))
             continue
-        base = st.base_dir.resolve()
-        target = (base / ref).resolve()
+        try:
+            base = st.base_dir.resolve()
+            target = (base / ref).resolve()
+            is_file = base in target.parents and target.is_file()
+        except (OSError, RuntimeError, ValueError):
+            st.diags.append(error(loc, "P120", f"image {shown}: not a valid path"))
+            continue
         if base not in target.parents:
-            st.diags.append(error(loc, "P120", f"image {ref!r} lies outside the source's folder"))
-        elif not target.is_file():
-            st.diags.append(error(loc, "P120", f"image {ref!r} not found"))
+            st.diags.append(error(loc, "P120", f"image {shown} lies outside the source's folder"))
+        elif not is_file:
+            st.diags.append(error(loc, "P120", f"image {shown} not found"))
         else:
             st.images.append(Image(ref, str(target), loc))
 
@@ -482,9 +698,12 @@ def _trap(st: _State, markdown_text: str, loc: Loc) -> None:
         elif rest.startswith(":"):
             title, text = inner, rest[1:].strip()
         elif re.match(r"^\s*[—–]\s", rest) or rest.strip() in ("—", "–"):
-            title, text = inner, re.sub(r"^\s*[—–]\s*", "", rest)
+            title, text = inner, rest.strip()[1:].strip()
     if not text:
-        st.diags.append(error(loc, "P110", "trap has no text after its title"))
+        if title:
+            st.diags.append(error(loc, "P110", "trap has no text after its title"))
+        else:
+            st.diags.append(error(loc, "P110", "trap has no text"))
         return
     st.traps.append(Trap(title, text, tuple(bold_spans(text)), loc))
 
@@ -492,10 +711,11 @@ def _trap(st: _State, markdown_text: str, loc: Loc) -> None:
 def bold_spans(text: str) -> list[str]:
     """The Markdown inside each top-level bold span of an inline text, in order."""
     spans: list[str] = []
-    tokens = _MD.parseInline(text)
+    tokens = _MD_SOURCE.parseInline(text)
     children = tokens[0].children if tokens else []
     depth = 0
     current: list[str] = []
+    links: list[Token] = []
     for child in children or ():
         if child.type == "strong_open":
             depth += 1
@@ -503,18 +723,25 @@ def bold_spans(text: str) -> list[str]:
                 current = []
                 continue
         elif child.type == "strong_close":
-            depth -= 1
+            depth = max(depth - 1, 0)
             if depth == 0:
                 spans.append("".join(current).strip())
                 continue
+        if child.type == "link_open":
+            links.append(child)
         if depth:
-            current.append(_inline_source(child))
+            current.append(_inline_source(child, links))
+        if child.type == "link_close" and links:
+            links.pop()
     return [s for s in spans if s]
 
 
-def _inline_source(tok: Token) -> str:
+def _inline_source(tok: Token, links: list[Token]) -> str:
+    """An inline token written back as Markdown (close to the source; used inside bold spans)."""
     if tok.type == "text":
         return tok.content
+    if tok.type == "text_special":
+        return tok.markup or tok.content
     if tok.type == "code_inline":
         return f"{tok.markup}{tok.content}{tok.markup}"
     if tok.type in ("em_open", "em_close", "strong_open", "strong_close"):
@@ -522,10 +749,23 @@ def _inline_source(tok: Token) -> str:
     if tok.type in ("softbreak", "hardbreak"):
         return " "
     if tok.type == "link_open":
-        return "["
+        return "<" if tok.markup == "autolink" else "["
     if tok.type == "link_close":
-        return "]"
+        opener = links[-1] if links else None
+        if opener is None:
+            return "]"
+        if opener.markup == "autolink":
+            return ">"
+        return f"]({_destination(opener)})"
+    if tok.type == "image":
+        return f"![{tok.content}]({_destination(tok)})"
     return tok.content
+
+
+def _destination(tok: Token) -> str:
+    target = str(tok.attrs.get("href", tok.attrs.get("src", "")))
+    title = str(tok.attrs.get("title", ""))
+    return f'{target} "{title}"' if title else target
 
 
 def _table(st: _State, block: list[Token]) -> None:
@@ -555,7 +795,9 @@ def _table(st: _State, block: list[Token]) -> None:
             error(
                 Loc(st.path, loc.line, cols[tip_cols[1]]),
                 "P106",
-                f"more than one tip column ({', '.join(header[j] for j in tip_cols)})",
+                "more than one tip column ("
+                + ", ".join(quote(header[j], 30) for j in tip_cols)
+                + "); the first one is used",
             )
         )
     tip_col = tip_cols[0] if tip_cols else None
@@ -566,33 +808,36 @@ def _table(st: _State, block: list[Token]) -> None:
         )
         return
     subjects: list[Subject] = []
-    seen_subjects: dict[str, str] = {}
+    seen_names: dict[str, str] = {}
+    seen_ids: dict[str, str] = {}
     for j in subject_cols:
         cell, explicit = _strip_id(header[j])
-        parts = _TAGLINE_SPLIT.split(cell, maxsplit=1)
-        name = parts[0].strip()
-        tagline = parts[1].strip() if len(parts) > 1 else ""
+        name, tagline = split_tagline(cell)
         cell_loc = Loc(st.path, loc.line, cols[j])
         if not name:
             st.diags.append(error(cell_loc, "P105", f"subject in column {j + 1} has no name"))
             name = f"Column {j + 1}"
         sid = explicit or slugify(name)
-        for key in {name.lower(), sid}:
-            if key in seen_subjects:
-                st.diags.append(
-                    error(
-                        cell_loc,
-                        "P103",
-                        f"duplicate subject {name!r} (same as {seen_subjects[key]!r})",
-                    )
+        if name.lower() in seen_names:
+            st.diags.append(
+                error(cell_loc, "P103", f"duplicate subject {quote(name)} in one table")
+            )
+        elif sid in seen_ids:
+            st.diags.append(
+                error(
+                    cell_loc,
+                    "P107",
+                    f"subject {quote(name)} has the same id {sid!r} as "
+                    f"{quote(seen_ids[sid])}; give one an explicit {{#id}}",
                 )
-                break
-        seen_subjects.setdefault(name.lower(), name)
-        seen_subjects.setdefault(sid, name)
+            )
+        seen_names.setdefault(name.lower(), name)
+        seen_ids.setdefault(sid, name)
         subjects.append(Subject(name, tagline, sid))
 
     rows: list[Row] = []
-    seen_rows: dict[str, int] = {}
+    row_names: dict[str, int] = {}
+    row_ids: dict[str, tuple[str, int]] = {}
     for tr, cells in rows_tokens[1:]:
         line_no = tr.map[0] if tr.map else 0
         raw = split_cells(st.lines[line_no]) if tr.map else []
@@ -611,27 +856,38 @@ def _table(st: _State, block: list[Token]) -> None:
             st.diags.append(error(row_loc, "P105", "row has an empty attribute cell"))
             continue
         rid = explicit or slugify(attribute)
-        for key in {rid, "a:" + attribute.lower()}:
-            if key in seen_rows:
-                st.diags.append(
-                    error(
-                        row_loc,
-                        "P102" if not explicit else "P107",
-                        f"duplicate attribute {attribute!r} (first on line {seen_rows[key]})",
-                    )
+        if attribute.lower() in row_names:
+            st.diags.append(
+                error(
+                    row_loc,
+                    "P102",
+                    f"duplicate attribute {quote(attribute)} "
+                    f"(first on line {row_names[attribute.lower()]})",
                 )
-                break
-        seen_rows.setdefault(rid, line_no + 1)
-        seen_rows.setdefault("a:" + attribute.lower(), line_no + 1)
+            )
+            continue
+        if rid in row_ids:
+            other, other_line = row_ids[rid]
+            st.diags.append(
+                error(
+                    row_loc,
+                    "P107",
+                    f"attribute {quote(attribute)} has the same id {rid!r} as {quote(other)} "
+                    f"(line {other_line}); give one an explicit {{#id}}",
+                )
+            )
+            continue
+        row_names[attribute.lower()] = line_no + 1
+        row_ids[rid] = (attribute, line_no + 1)
         values = tuple(cells[j].strip() for j in subject_cols)
-        for j, value in zip(subject_cols, values):
+        for k, (j, value) in enumerate(zip(subject_cols, values)):
             if not value:
                 st.diags.append(
                     warning(
                         Loc(st.path, line_no + 1, rcols[j]),
                         "P104",
-                        f"empty value for {subjects[subject_cols.index(j)].name!r} "
-                        f"in row {attribute!r}",
+                        f"empty value for {quote(subjects[k].name, 40)} "
+                        f"in row {quote(attribute, 40)}",
                     )
                 )
         tip = cells[tip_col].strip() if tip_col is not None else ""
@@ -721,7 +977,11 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Diagn
             for f in sorted(p.rglob("*.md")):
                 if any(part.startswith(".") for part in f.relative_to(p).parts):
                     continue
-                real = f.resolve()
+                try:
+                    real = f.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    diags.append(error(Loc(str(f)), "P001", "cannot be resolved (broken symlink?)"))
+                    continue
                 if root not in real.parents:
                     diags.append(
                         error(Loc(str(f)), "P004", "source resolves outside its folder (symlink)")

@@ -1,0 +1,1346 @@
+"""A study page pasted from the web (plain text) -> a Markdown source in format v1.
+
+Pure: `import_page(text, path)` returns the Markdown text and located diagnostics (`I` codes,
+line numbers of the pasted page); it prints nothing and touches no file. The generated source is
+parsed back with `cardgen.parse.parse_text` before it is returned, so a bug here shows up as an
+`I011` error rather than as a broken source.
+
+What a pasted page looks like, and what becomes of each part (docs/import.md has the details):
+
+- residue (loading indicators, breadcrumbs, menu words, navigation links and footer lines at the
+  end, emoji before headings) is dropped and reported (`I001`);
+- the first line is the title, the lines up to the table are the description;
+- a pipe table whose header cells run a subject's name and tagline together and whose first cells
+  run an attribute label and an exam tip together: both are split on evidence (see `_split_row`,
+  `_split_header`), and every split whose evidence is thin is reported (`I002`, `I003`);
+- short lines followed by text are section headings; "Question? → Answer." sentences become a
+  scenario list; paragraphs led by an ALL-CAPS phrase or a short lead-in ending in a colon become
+  traps, with the lead-in as the title and bold spans on the terms the page emphasises;
+- an attribution line ("Publisher · EXAM-01 · 2026-02-22") becomes the `source`;
+- any other line is kept under `## Unplaced text` and reported (`I004`): nothing is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from cardgen.diagnostics import Diagnostic, error, warning
+from cardgen.model import Loc
+from cardgen.parse import (
+    TIP_HEADERS,
+    TRAP_WORDS,
+    bold_spans,
+    normalise_text,
+    parse_text,
+    plain_label,
+    slugify,
+)
+
+MAX_PAGE_BYTES = 4 * 1024 * 1024
+MAX_LABEL_WORDS = 12  # longer labels or subject names are not considered
+TIP_HEADER = "Exam tip"
+UNPLACED_HEADING = "Unplaced text"
+TRAPS_HEADING = "Exam traps"
+DECISION_HEADING = "Decision tree"
+
+# A split whose best reading beats the runner-up by less than this is reported as unsure.
+UNSURE_MARGIN = 2.0
+
+# --------------------------------------------------------------------------------------------
+# Word lists (language of the page: English; residue lists cover a few more languages)
+
+LOADING_WORDS = frozenset(
+    """loading cargando chargement carregando caricamento laden ładowanie загрузка
+    yükleniyor betöltés načítání lädt φόρτωση 読み込み中 加载中 載入中 로딩""".split()
+)
+MENU_LINES = frozenset(
+    """skip to content|skip to main content|menu|open menu|close menu|toggle navigation|home|
+    sign in|log in|login|sign up|register|search|share|print|back|next|previous|close|
+    back to top|privacy|privacy policy|terms|terms of use|terms of service|cookies|
+    cookie policy|cookie settings|contact|contact us|about|about us|help|faq|sitemap|
+    was this page helpful?|was this helpful?|yes|no|subscribe|newsletter""".replace("\n", "")
+    .replace("    ", "")
+    .split("|")
+)
+FOOTER_PATTERN = re.compile(
+    r"^(©|\(c\)\s|copyright\b)|all rights reserved|todos los derechos|tous droits|"
+    r"^was this (page )?helpful\b|^powered by\b",
+    re.IGNORECASE,
+)
+# Lower-case words that may sit inside a Title Case label or name ("Time to Live", "Pay per Use").
+CONNECTORS = frozenset(
+    """a an and or of the to for in on per with by at via vs vs. versus from into over under
+    without within between as nor""".split()
+)
+# Words that open a sentence and do not end a label ("Core Purpose | This is ...").
+OPENERS = frozenset(
+    """a an the this that these those it its if when whenever where while unless although though
+    because since as only both all any each every most many some no not never always often
+    use using choose pick prefer avoid remember know note watch beware you your we our there
+    here unlike compared do does don't cannot can must should even just also need""".split()
+)
+# Openers that never sit inside a Title Case label ("Security Groups Since 2023 ..." is a tip).
+CLAUSE_OPENERS = frozenset(
+    """if when whenever since because unless although though while only always never this
+    these the""".split()
+)
+# Numbers open a tip only when a lower-case word follows ("Two valid patterns").
+NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten".split())
+# Lead-ins a row tip often starts with ("Scenario: ...", "Exam tip: ...").
+TIP_LEADS = frozenset(
+    """scenario tip note remember trap gotcha pitfall warning important example key exam hint
+    watch mnemonic rule""".split()
+)
+TRAPPY = re.compile(
+    r"\b(trap|traps|gotcha|pitfall|mistake|confuse|confusing|careful|watch|warning|caution|"
+    r"beware|don't|never|remember|myth|misconception|trick)\b",
+    re.IGNORECASE,
+)
+SECTION_LEADS = frozenset({"summary", "overview", "in short", "bottom line", "tl;dr", "key takeaway"})
+
+_QARROW = re.compile(r"\?\s*(?:→|->|⇒|=>)\s*")
+_SENTENCE_END = re.compile(r"[.!]['\"’”)\]]*\s+(?=[\"'“‘(¿]?[A-Z0-9])")
+_SEPARATOR_ROW = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_OPEN_PUNCT = "\"'“‘«([{¿¡"
+_CLOSE_PUNCT = "\"'”’»)]}.,;:!?"
+_QUOTES = "\"'“‘«"
+_DASHES = ("—", "–", "-", "--")
+_LIST_MARKER = re.compile(r"^(?:[-*+•▪►▶]|\d{1,3}[.)])\s+")
+_QUANTITY = re.compile(
+    r"(?<![\w.])\d[\d,.]*\s?(?:%|(?:[KMGTP]i?B|ms|GB-month|TPS|MB/s)\b|"
+    r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b)"
+)
+_EXAM_CODE = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+$|^[A-Z]{2,}[0-9]{2,}$")
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def _strip_emoji(text: str) -> str:
+    """Drop emoji and pictographs (with their joiners and variation selectors) at both ends."""
+
+    def decorative(ch: str) -> bool:
+        return unicodedata.category(ch) in ("So", "Sk", "Cf", "Mn", "Co", "Cs") or ch in "\ufe0f"
+
+    s = text.strip()
+    i = 0
+    while i < len(s) and (decorative(s[i]) or s[i].isspace()):
+        i += 1
+    j = len(s)
+    while j > i and (decorative(s[j - 1]) or s[j - 1].isspace()):
+        j -= 1
+    return s[i:j]
+
+
+def _core(token: str) -> str:
+    """A token without the punctuation around it: `'Fan-out',` -> `Fan-out`."""
+    return token.lstrip(_OPEN_PUNCT).rstrip(_CLOSE_PUNCT)
+
+
+def _kind(token: str) -> str:
+    """cap | low | conn | num | sym: how a word reads inside a Title Case label."""
+    core = _core(token)
+    if not core or not any(ch.isalnum() for ch in core):
+        return "sym"
+    if core.lower() in CONNECTORS and core[0].islower():
+        return "conn"
+    if core[0].isdigit():
+        return "num"
+    letters = [ch for ch in core if ch.isalpha()]
+    if not letters:
+        return "num"
+    if letters[0].isupper() or any(ch.isupper() for ch in letters[1:]):
+        return "cap"
+    return "low"
+
+
+def _is_caps(token: str) -> bool:
+    """ALL-CAPS word with at least two letters (`STS`, `NOT`, `(GUEST)`, `SAML/OIDC`, `DON'T`)."""
+    letters = [ch for ch in _core(token) if ch.isalpha()]
+    return len(letters) >= 2 and all(ch.isupper() for ch in letters)
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _esc(text: str, *, cell: bool = False, block_start: bool = True) -> str:
+    """Escape what would change meaning in Markdown: emphasis markers, code ticks, block starts."""
+    out = re.sub(r"\\(?=[!-/:-@\[-`{-~])", r"\\\\", text)
+    out = out.replace("*", r"\*").replace("`", r"\`")
+    out = re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\_", out)
+    if cell:
+        out = re.sub(r"(?<!\\)\|", r"\|", out)
+    if block_start:
+        if re.match(r"^(?:[#>+=-]|\d{1,9}[.)](?:\s|$))", out):
+            m = re.match(r"^\d{1,9}", out)
+            out = out[: m.end()] + "\\" + out[m.end() :] if m else "\\" + out
+    return out
+
+
+def _yaml_scalar(value: str) -> str:
+    """A YAML scalar: plain when clearly safe, else a JSON (= YAML double-quoted) string."""
+    plain_ok = (
+        re.match(r"^[A-Za-z0-9(][^\n]*$", value)
+        and ": " not in value
+        and " #" not in value
+        and not value.endswith((":", " "))
+        and value.lower() not in ("yes", "no", "true", "false", "on", "off", "null", "~")
+        and not re.match(r"^[\d.:+-]+$", value)
+    )
+    return value if plain_ok else json.dumps(value, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Evidence: where else on the page a phrase occurs
+
+
+class _Corpus:
+    """Every segment of the page (a table cell, a line) as normalised tokens, for phrase counts."""
+
+    def __init__(self) -> None:
+        self.segments: list[list[str]] = []
+        self.lower_words: set[str] = set()  # words seen written in lower or Title Case
+        self.index: dict[str, list[tuple[int, int]]] = {}  # word -> (segment, position)
+
+    def add(self, text: str) -> int:
+        toks = [_core(t) for t, _, _ in _tokens(text)]
+        toks = [t for t in toks if t]
+        sid = len(self.segments)
+        self.segments.append(toks)
+        for i, t in enumerate(toks):
+            self.index.setdefault(t, []).append((sid, i))
+            if not _is_caps(t):
+                self.lower_words.add(t.lower())
+        return sid
+
+    def count(
+        self,
+        phrase: Sequence[str],
+        exclude: Iterable[int] = (),
+        not_before: str | None = None,
+        not_after: str | None = None,
+    ) -> int:
+        """Occurrences of `phrase` (case-sensitive, whole words) outside the excluded segments.
+
+        `not_before`: skip occurrences preceded by this word; `not_after`: followed by it.
+        """
+        phrase = [p for p in (_core(x) for x in phrase) if p]
+        if not phrase:
+            return 0
+        skip = set(exclude)
+        n = len(phrase)
+        hits = 0
+        for sid, i in self.index.get(phrase[0], ()):
+            toks = self.segments[sid]
+            if sid in skip or toks[i : i + n] != phrase:
+                continue
+            if not_before is not None and i > 0 and toks[i - 1] == _core(not_before):
+                continue
+            if not_after is not None and i + n < len(toks) and toks[i + n] == _core(not_after):
+                continue
+            hits += 1
+        return hits
+
+
+# --------------------------------------------------------------------------------------------
+# Splitting header cells (name + tagline) and first cells (label + tip)
+
+
+@dataclass
+class _Split:
+    head: str
+    tail: str
+    score: float
+    strong: bool = True  # backed by evidence beyond capitalisation alone
+    k: int = 0  # words in the head
+    runner_up: _Split | None = None
+
+    @property
+    def margin(self) -> float:
+        return self.score - self.runner_up.score if self.runner_up else 99.0
+
+    @property
+    def unsure(self) -> bool:
+        return not self.strong or self.margin < UNSURE_MARGIN
+
+
+def _rank(cands: list[_Split]) -> _Split:
+    """The best candidate; its runner-up is the next best, the nearest boundary on ties."""
+    best = max(cands, key=lambda c: (c.score, -c.k))
+    others = [c for c in cands if c is not best]
+    if others:
+        best.runner_up = max(others, key=lambda c: (c.score, -abs(c.k - best.k)))
+    return best
+
+
+def _label_penalty(words: Sequence[str]) -> float:
+    """How little `words` read like a Title Case label or name (0 = perfectly)."""
+    score = 0.0
+    for w in words:
+        if _kind(w) == "low":
+            score -= 6
+    for w in words[1:]:
+        if _core(w).lower() in CLAUSE_OPENERS and _kind(w) == "cap":
+            score -= 3
+    last = words[-1]
+    if _kind(last) == "conn" or _kind(last) == "sym":
+        score -= 4
+    if _core(last).lower() in OPENERS and _kind(last) != "conn":
+        score -= 4
+    if re.search(r"[,;.!?]$", last) and not re.search(r"\d\.?$|\b[A-Za-z]\.$", last):
+        score -= 5
+    text = " ".join(words)
+    if text.count("(") != text.count(")"):
+        score -= 4
+    if any(w[:1] in _QUOTES for w in words):
+        score -= 3
+    if len(words) > 6:
+        score -= len(words) - 6
+    return score
+
+
+def _split_header(cell: str, corpus: _Corpus, exclude: Iterable[int]) -> _Split:
+    """Split `Name Tagline words` into name and tagline, on evidence from the rest of the page."""
+    m = re.search(r"\s+[—–]\s+|\s+-\s+|:\s+", cell)
+    if m and 0 < _words(cell[: m.start()]) <= 5:
+        before = cell[: m.start()].split()
+        if not any(_kind(w) == "low" for w in before):
+            return _Split(cell[: m.start()].strip(), cell[m.end() :].strip(), 99.0)
+    toks = _tokens(cell)
+    words = [t for t, _, _ in toks]
+    n = len(words)
+    exclude = list(exclude)
+    cands: list[_Split] = []
+    for k in [*range(1, min(n, MAX_LABEL_WORDS + 1)), n]:
+        name_words = words[:k]
+        score = _label_penalty(name_words)
+        if k < n:
+            nxt = words[k]
+            seen = corpus.count(name_words, exclude, not_after=nxt)
+            strong = bool(seen)
+            if seen:
+                score += 5 + min(seen, 5) * 0.2
+            if corpus.count(words[: k + 1], exclude):
+                score -= 2  # the page writes the next word with the name: it belongs to it
+            if _kind(nxt) == "low":
+                score -= 2
+            elif _kind(nxt) == "conn":
+                score -= 4
+            if k + 1 < n and _kind(words[k + 1]) in ("low", "conn"):
+                score += 2
+            if not any(_kind(w) in ("low", "conn") for w in words[k:]):
+                score -= 2
+            score += 0.3 * k
+            head, tail = cell[: toks[k - 1][2]].strip(), cell[toks[k][1] :].strip()
+        else:
+            if any(_kind(w) == "low" for w in words):
+                score -= 10
+            else:
+                score += 1
+            strong = bool(corpus.count(name_words, exclude))
+            if strong:
+                score += 5
+            score += 0.3 * k
+            head, tail = cell.strip(), ""
+        cands.append(_Split(head, tail, score, strong, k))
+    return _rank(cands)
+
+
+def _split_row(
+    cell: str,
+    corpus: _Corpus,
+    exclude: Iterable[int],
+    subjects: Sequence[str],
+    colon_labels: bool,
+    vocab: frozenset[str] = frozenset(),
+) -> _Split:
+    """Split an attribute label from the exam tip run on after it in a row's first cell.
+
+    Every word boundary is a candidate (and "no tip"). The label should read as a Title Case
+    label; the tip should start like a sentence: a subject's name, a quote, a lead-in such as
+    `Scenario:` or `Critical trap:`, an opener (`This`, `If`, `The`), a capitalised word
+    followed by lower-case words, or a phrase that occurs elsewhere on the page. `vocab` holds
+    the words of the table's other (surely split) labels: a label ending in one of them, or a
+    tip not starting with one, reads more likely.
+    """
+    toks = _tokens(cell)
+    words = [t for t, _, _ in toks]
+    n = len(words)
+    exclude = list(exclude)
+    names = [s.split() for s in subjects if s]
+    cands: list[_Split] = []
+    for k in [*range(1, min(n, MAX_LABEL_WORDS + 1)), n]:
+        label = words[:k]
+        score = _label_penalty(label)
+        if vocab and _core(label[-1]).lower() in vocab:
+            score += 1  # other rows' labels use this word too
+        if k == n:
+            lows = sum(1 for w in words if _kind(w) == "low")
+            score += 1 if not lows else -10
+            if any(w.endswith(":") for w in words) or any(w[:1] in _QUOTES for w in words):
+                score -= 3
+            cands.append(_Split(cell.strip(), "", score, not lows, k))
+            continue
+        first = words[k]
+        kind = _kind(first)
+        nxt = words[k + 1] if k + 1 < n else ""
+        nxt_lower = bool(nxt) and nxt[:1] not in "([{" and _kind(nxt) in ("low", "conn")
+        core_first = _core(first)
+        strong = False
+        if first[:1] in _QUOTES:
+            score += 5
+            strong = True
+        elif first[:1] in "([{":
+            score -= 3
+        elif kind == "low":
+            score -= 8
+        elif kind in ("sym", "conn"):
+            score -= 8
+        # a lead-in ending in a colon: `Scenario:` or `Critical trap:`
+        colon_at = next((i for i in range(k, min(k + 3, n)) if words[i].endswith(":")), None)
+        if colon_at is not None and kind == "cap":
+            lead = words[k : colon_at + 1]
+            if colon_at == k or all(_kind(w) in ("low", "conn", "num") for w in lead[1:]):
+                score += 4
+                strong = True
+                if _core(lead[0]).lower() in TIP_LEADS or colon_at == k:
+                    score += 1
+        if label[-1].endswith(":"):
+            if _core(label[-1]).lower() in TIP_LEADS:
+                score -= 8  # `Scenario:` opens the tip, it does not end the label
+            else:
+                score += 5 if colon_labels else -5
+                strong = strong or colon_labels
+        if any(words[k : k + len(nm)] == nm for nm in names):
+            score += 5
+            strong = True
+        elif vocab and core_first.lower() in vocab:
+            score -= 1
+        low_core = core_first.lower()
+        if low_core in OPENERS:
+            score += 3
+            strong = True
+        elif low_core in NUMBER_WORDS and nxt_lower:
+            score += 3
+            strong = True
+        if nxt_lower:
+            score += 2
+        if not any(_kind(w) == "low" for w in words[k:]):
+            score -= 4
+        # the capitalised phrase the tip opens with, and whether the page uses it elsewhere
+        j = k
+        while j < n and j - k < 5 and _kind(words[j]) in ("cap", "num"):
+            j += 1
+            if words[j - 1].endswith((":", ",", ";", ".")):
+                break
+        head = words[k:j] or [first]
+        sentence = j < n and _kind(words[j]) in ("low", "conn")  # the head is a subject
+        if sentence and corpus.count(head, exclude, not_before=label[-1]):
+            score += 2
+            strong = True
+        if nxt in ("/", "&", "+"):
+            score -= 2  # `IP / Elastic IP` joins label words, a tip does not start so
+        if corpus.count([label[-1], *head], exclude):
+            score -= 2
+        tail_start = toks[k][1]
+        head_text = cell[: toks[k - 1][2]].strip()
+        cands.append(_Split(head_text, cell[tail_start:].strip(), score, strong, k))
+    return _rank(cands)
+
+
+# --------------------------------------------------------------------------------------------
+# Page structure
+
+
+@dataclass
+class _Row:
+    line: int
+    cells: list[str]
+    segs: list[int]
+
+
+@dataclass
+class _Table:
+    line: int
+    header: list[str]
+    header_cols: list[int]
+    header_segs: list[int]
+    rows: list[_Row] = field(default_factory=list)
+    tip_col: int | None = None
+    out_header: list[str] = field(default_factory=list)  # `Name — tagline` cells
+    out_rows: list[tuple[int, str, str, list[str]]] = field(default_factory=list)
+
+
+@dataclass
+class _Block:
+    """One piece of output: a table, a heading, a paragraph, a scenario, a trap."""
+
+    kind: str  # table | heading | para | scenario | trap
+    line: int
+    text: str = ""
+    extra: tuple[str, ...] = ()
+    table: _Table | None = None
+
+
+def _cells(line: str) -> list[tuple[str, int]]:
+    """Split a pasted table line on unescaped pipes: (cell text, 1-based column)."""
+    s = line.rstrip()
+    start = len(s) - len(s.lstrip())
+    if s[start : start + 1] == "|":
+        start += 1
+    end = len(s)
+    if s.endswith("|") and not s.endswith("\\|") and end - 1 >= start:
+        end -= 1
+    cells: list[tuple[str, int]] = []
+    buf = start
+    i = start
+    while i < end:
+        if s[i] == "\\" and i + 1 < end:
+            i += 2
+            continue
+        if s[i] == "|":
+            cells.append((s[buf:i], buf + 1))
+            buf = i + 1
+        i += 1
+    cells.append((s[buf:end], buf + 1))
+    out = []
+    for text, col in cells:
+        lead = len(text) - len(text.lstrip())
+        out.append((text.strip(), col + lead))
+    return out
+
+
+def _is_table_start(lines: list[str], i: int) -> bool:
+    s = lines[i].strip()
+    if s.count("|") < 2 or _SEPARATOR_ROW.match(s):
+        return False
+    if s.startswith("|"):
+        return True
+    nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+    return bool(_SEPARATOR_ROW.match(nxt))
+
+
+def _is_loading(s: str) -> bool:
+    plain = s.strip().rstrip(".…").strip().lower()
+    if not plain:
+        return bool(s.strip()) and set(s.strip()) <= set(".…")
+    first = plain.split()[0]
+    if first in LOADING_WORDS or plain in LOADING_WORDS:
+        return _words(plain) <= 4
+    return bool(re.search(r"(\.\.\.|…)$", s.strip())) and _words(plain) <= 2
+
+
+def _is_breadcrumb(s: str) -> bool:
+    for sep in ("›", "»", ">", "/", "|"):
+        parts = [p.strip() for p in s.split(f" {sep} ")]
+        if len(parts) >= 3 or (len(parts) == 2 and sep in "›»>"):
+            if sep in "/|" and parts[0].lower() not in ("home", "inicio", "accueil", "start"):
+                continue
+            if all(p and _words(p) <= 4 and not re.search(r"[.?!:]$", p) for p in parts):
+                return True
+    return False
+
+
+def _residue_kind(s: str) -> str:
+    """Why a line is page residue ("" when it is not)."""
+    if _is_loading(s):
+        return "loading indicator"
+    if _is_breadcrumb(s):
+        return "breadcrumb"
+    low = s.strip().lower()
+    if FOOTER_PATTERN.search(s.strip()):
+        return "footer"
+    if low in MENU_LINES or low.rstrip(" ›»>") in MENU_LINES:
+        return "navigation"
+    if not _strip_emoji(s):
+        return "decoration"
+    return ""
+
+
+def _attribution_parts(s: str) -> list[str] | None:
+    parts = [p.strip() for p in re.split(r"\s+[·•]\s+", s.strip())]
+    if len(parts) < 2 or len(parts) > 6 or len(s) > 140:
+        return None
+    if not all(p and _words(p) <= 6 for p in parts):
+        return None
+    if not re.search(r"\d", s):
+        return None
+    return parts
+
+
+def _is_nav_like(s: str) -> bool:
+    s = s.strip()
+    return (
+        _words(s) <= 5
+        and len(s) <= 40
+        and not re.search(r"[.:;,]$", s)
+        and not _QARROW.search(s)
+        or bool(_residue_kind(s))
+    )
+
+
+def _caps_lead(tokens: Sequence[str]) -> int:
+    """Number of leading tokens forming an ALL-CAPS phrase (`API GATEWAY AUTHORIZER TRAP:`)."""
+    n = 0
+    letters = 0
+    for t in tokens:
+        if _is_caps(t) or (n and _core(t) in ("&", "/", "+") and len(t) == 1):
+            n += 1
+            letters += sum(ch.isalpha() for ch in t)
+            if t.endswith((":", ",", ";", ".")):
+                break
+        else:
+            break
+    while n and not _is_caps(tokens[n - 1]):
+        n -= 1
+    return n if letters >= 4 else 0
+
+
+@dataclass
+class _TrapParts:
+    title: str
+    sep: str  # ":" or "—" or ""
+    text: str
+    lead_caps: int  # tokens of an untitled ALL-CAPS lead to bold (0 when none)
+
+
+def _trap_parts(s: str, corpus: _Corpus) -> _TrapParts | None:
+    """Title and text of a trap-like paragraph, or None when nothing marks it as a trap."""
+    toks = _tokens(s)
+    words = [t for t, _, _ in toks]
+    caps = _caps_lead(words)
+    if caps:
+        last = words[caps - 1]
+        if last.endswith(":"):
+            return _TrapParts(s[: toks[caps - 1][2] - 1].strip(), ":", s[toks[caps - 1][2] :], 0)
+        if caps < len(words) and words[caps] in ("—", "–", "-", "--"):
+            rest = s[toks[caps][2] :] if caps + 1 < len(words) else ""
+            return _TrapParts(s[: toks[caps - 1][2]].strip(), "—", rest, 0)
+        emphatic = any(
+            _core(w).lower() in corpus.lower_words and len(_core(w)) >= 3 for w in words[:caps]
+        )
+        if emphatic and (caps >= 2 or len(_core(words[0])) >= 4):
+            return _TrapParts("", "", s, caps)
+    for i, w in enumerate(words[:6]):
+        if w.endswith(":") and not re.search(r"\d:\d", w):
+            if any(re.search(r"[.?!]$", x) for x in words[:i]):
+                break
+            return _TrapParts(s[: toks[i][2] - 1].strip(), ":", s[toks[i][2] :], 0)
+        if w in ("—", "–") and 1 <= i <= 4:
+            lead = words[:i]
+            if any(re.search(r"[.?!,;]$", x) for x in lead):
+                break
+            return _TrapParts(s[: toks[i - 1][2]].strip(), "—", s[toks[i][2] :], 0)
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# The importer
+
+
+@dataclass
+class _Importer:
+    path: str
+    lines: list[str]
+    doc_id: str | None
+    diags: list[Diagnostic] = field(default_factory=list)
+    corpus: _Corpus = field(default_factory=_Corpus)
+    title: str = ""
+    title_line: int = 0
+    description: list[tuple[int, str]] = field(default_factory=list)
+    blocks: list[_Block] = field(default_factory=list)
+    source: str = ""
+    source_parts: list[str] = field(default_factory=list)
+    residue: list[tuple[int, str, str]] = field(default_factory=list)  # (line, text, why)
+    subjects: list[str] = field(default_factory=list)
+
+    def loc(self, line: int, col: int = 1) -> Loc:
+        return Loc(self.path, line, col)
+
+    # ---- pass 1: tables, residue, classification of lines --------------------------------
+
+    def run(self) -> str:
+        tables, table_lines = self._find_tables()
+        content = self._classify(table_lines)
+        for t in tables:
+            self._split_table(t)
+        for t in tables:
+            t.out_header, t.out_rows = self._resolve_table(t)
+        self._structure(content, tables)
+        self._report_residue()
+        return self._render()
+
+    def _find_tables(self) -> tuple[list[_Table], set[int]]:
+        lines = self.lines
+        tables: list[_Table] = []
+        used: set[int] = set()
+        i = 0
+        while i < len(lines):
+            if not _is_table_start(lines, i):
+                i += 1
+                continue
+            header = _cells(lines[i])
+            table = _Table(
+                line=i + 1,
+                header=[c for c, _ in header],
+                header_cols=[c for _, c in header],
+                header_segs=[],
+            )
+            used.add(i)
+            j = i + 1
+            if j < len(lines) and _SEPARATOR_ROW.match(lines[j].strip()):
+                used.add(j)
+                j += 1
+            ncols = len(table.header)
+            while j < len(lines) and "|" in lines[j] and lines[j].strip():
+                start = j
+                text = lines[j]
+                cells = _cells(text)
+                while len(cells) < ncols and j + 1 < len(lines) and lines[j + 1].strip():
+                    joined = text.rstrip() + " " + lines[j + 1].strip()
+                    if len(_cells(joined)) > ncols:
+                        break
+                    text = joined
+                    j += 1
+                    cells = _cells(text)
+                for k in range(start, j + 1):
+                    used.add(k)
+                values = [c for c, _ in cells]
+                if len(values) != ncols:
+                    self.diags.append(
+                        warning(
+                            self.loc(start + 1),
+                            "I005",
+                            f"row has {len(values)} cells, the header has {ncols}; "
+                            + ("padded with empty cells" if len(values) < ncols else
+                               "extra cells joined into the last one"),
+                        )
+                    )
+                    if len(values) < ncols:
+                        values += [""] * (ncols - len(values))
+                    else:
+                        values = values[: ncols - 1] + [" | ".join(values[ncols - 1 :])]
+                elif j > start:
+                    self.diags.append(
+                        warning(
+                            self.loc(start + 1),
+                            "I005",
+                            f"row runs over lines {start + 1}-{j + 1}; joined into one row",
+                        )
+                    )
+                table.rows.append(_Row(start + 1, values, []))
+                j += 1
+            tables.append(table)
+            i = j
+        return tables, used
+
+    def _classify(self, table_lines: set[int]) -> list[tuple[int, str]]:
+        """Drop residue; return the remaining non-table lines as (line number, text)."""
+        out: list[tuple[int, str]] = []
+        first_table = min(table_lines) + 1 if table_lines else len(self.lines) + 1
+        # attribution: the last dotted line that carries a digit (date, year, exam code)
+        attribution = 0
+        for no in range(len(self.lines), 0, -1):
+            if no - 1 in table_lines:
+                continue
+            parts = _attribution_parts(_strip_emoji(self.lines[no - 1]))
+            if parts and no > first_table:
+                attribution = no
+                self.source = " · ".join(parts)
+                self.source_parts = parts
+                break
+        # trailing navigation: short lines at the very end of the page
+        tail = len(self.lines) + 1
+        for no in range(len(self.lines), 0, -1):
+            s = self.lines[no - 1].strip()
+            if no - 1 in table_lines or no == attribution or no <= first_table:
+                break
+            if s and not _is_nav_like(s):
+                break
+            tail = no
+        for no, raw in enumerate(self.lines, 1):
+            if no - 1 in table_lines or not raw.strip():
+                continue
+            s = raw.strip()
+            if no == attribution:
+                continue
+            why = _residue_kind(s)
+            if not why and no >= tail:
+                why = "navigation"
+            if not why and attribution and no > attribution and _words(s) <= 12:
+                why = "footer"
+            if why:
+                self.residue.append((no, s, why))
+                continue
+            out.append((no, s))
+        for no, s in out:
+            self.corpus.add(_strip_emoji(s))
+        return out
+
+    # ---- tables ----------------------------------------------------------------------------
+
+    def _split_table(self, t: _Table) -> None:
+        t.header_segs = [self.corpus.add(c) for c in t.header]
+        for r in t.rows:
+            r.segs = [self.corpus.add(c) for c in r.cells]
+        tips = [j for j in range(1, len(t.header)) if plain_label(t.header[j]) in TIP_HEADERS]
+        t.tip_col = tips[0] if tips else None
+
+    def _resolve_table(self, t: _Table) -> tuple[list[str], list[tuple[int, str, str, list[str]]]]:
+        """Header cells as `Name — tagline`, rows as (line, label, tip, values)."""
+        header_out = [t.header[0]]
+        names: list[str] = []
+        for j in range(1, len(t.header)):
+            if j == t.tip_col:
+                continue
+            cell = t.header[j]
+            loc = self.loc(t.line, t.header_cols[j])
+            if not cell:
+                cell = f"Subject {j}"
+                self.diags.append(warning(loc, "I013", f"empty header cell; named it {cell!r}"))
+            split = _split_header(cell, self.corpus, t.header_segs)
+            name = self._unique(split.head, names, loc, "subject name")
+            names.append(name)
+            header_out.append(f"{name} — {split.tail}" if split.tail else name)
+            if split.unsure:
+                alt = split.runner_up
+                alt_text = ""
+                if alt is not None:
+                    alt_text = (
+                        f"; or {alt.head!r} — {alt.tail!r}"
+                        if alt.tail
+                        else f"; or {alt.head!r} with no tagline"
+                    )
+                self.diags.append(
+                    warning(
+                        loc,
+                        "I003",
+                        f"unsure where the subject name ends: took {split.head!r}"
+                        + (f" — {split.tail!r}" if split.tail else " (no tagline)")
+                        + alt_text,
+                    )
+                )
+        self.subjects.extend(names)
+        if t.tip_col is not None:
+            rows = []
+            labels: list[str] = []
+            for r in t.rows:
+                values = [r.cells[j] for j in range(1, len(r.cells)) if j != t.tip_col]
+                label = self._unique(r.cells[0] or f"Row {len(labels) + 1}", labels,
+                                     self.loc(r.line), "label")
+                labels.append(label)
+                rows.append((r.line, label, r.cells[t.tip_col], values))
+            return header_out, rows
+        colon_labels = (
+            sum(1 for r in t.rows if re.match(r"^[^:\s][^:]{0,59}:\s", r.cells[0])) * 2
+            > len(t.rows)
+        )
+        # pass 1, then pass 2 for unsure rows with the vocabulary of the sure labels
+        splits = [
+            _split_row(r.cells[0], self.corpus, r.segs[:1], names, colon_labels) for r in t.rows
+        ]
+        sure = [
+            {_core(w).lower() for w in sp.head.split()} if not sp.unsure and sp.head else set()
+            for sp in splits
+        ]
+        for i, (r, sp) in enumerate(zip(t.rows, splits)):
+            if sp.unsure and r.cells[0]:
+                vocab = frozenset().union(*(v for k, v in enumerate(sure) if k != i))
+                vocab = vocab - CONNECTORS
+                splits[i] = _split_row(
+                    r.cells[0], self.corpus, r.segs[:1], names, colon_labels, vocab
+                )
+        rows = []
+        labels = []
+        for r, split in zip(t.rows, splits):
+            values = [r.cells[j] for j in range(1, len(r.cells))]
+            loc = self.loc(r.line)
+            if not r.cells[0]:
+                label = f"Row {len(labels) + 1}"
+                self.diags.append(warning(loc, "I013", f"empty first cell; named it {label!r}"))
+                split = _Split(label, "", 0.0)
+            label = split.head[:-1].rstrip() if split.head.endswith(":") else split.head
+            label = self._unique(label, labels, loc, "label")
+            labels.append(label)
+            rows.append((r.line, label, split.tail, values))
+            if split.unsure:
+                alt = split.runner_up
+                alt_text = ""
+                if alt is not None:
+                    alt_text = (
+                        f"; or label {alt.head!r} with tip {_clip(alt.tail)!r}"
+                        if alt.tail
+                        else f"; or all of it as the label {alt.head!r}"
+                    )
+                self.diags.append(
+                    warning(
+                        loc,
+                        "I002",
+                        f"unsure where the label ends: took {label!r}"
+                        + (f" with tip {_clip(split.tail)!r}" if split.tail else " with no tip")
+                        + alt_text,
+                    )
+                )
+        return header_out, rows
+
+    def _unique(self, text: str, seen: list[str], loc: Loc, what: str) -> str:
+        """`text`, or `text (2)` when the table has it already (the parser refuses duplicates)."""
+        taken = {slugify(x) for x in seen} | {x.lower() for x in seen}
+        if slugify(text) not in taken and text.lower() not in taken:
+            return text
+        n = 2
+        while f"{text} ({n})".lower() in taken or slugify(f"{text} ({n})") in taken:
+            n += 1
+        new = f"{text} ({n})"
+        self.diags.append(
+            warning(loc, "I013", f"duplicate {what} {text!r} in this table; renamed it {new!r}")
+        )
+        return new
+
+    # ---- body structure --------------------------------------------------------------------
+
+    def _structure(self, content: list[tuple[int, str]], tables: list[_Table]) -> None:
+        first_table = tables[0].line if tables else None
+        intro = [(no, s) for no, s in content if first_table is None or no < first_table]
+        body = [(no, s) for no, s in content if first_table is not None and no > first_table]
+        if first_table is None:
+            self.diags.append(
+                warning(self.loc(1), "I008", "no pipe table found; the page yields no comparison")
+            )
+            # without a table the first line is still the title; the rest is body
+            intro, body = content[:1], content[1:]
+        if intro:
+            self.title_line, self.title = intro[0][0], _strip_emoji(intro[0][1])
+            self.description = [(no, _strip_emoji(s)) for no, s in intro[1:]]
+        # tables go where they stood, between the body's lines
+        events: list[tuple[int, str, object]] = [(t.line, "table", t) for t in tables]
+        events += [(no, "line", s) for no, s in body]
+        events.sort(key=lambda e: e[0])
+        lines_only = [(no, s) for no, kind, s in events if kind == "line"]
+        next_text = {
+            no: (lines_only[i + 1][1] if i + 1 < len(lines_only) else "")
+            for i, (no, _) in enumerate(lines_only)
+        }
+        section = ""  # kind of the current section: note | trap | scenario | "" (none)
+        trap_run = False
+        for no, kind, obj in events:
+            if kind == "table":
+                self.blocks.append(_Block("table", no, table=obj))  # type: ignore[arg-type]
+                section, trap_run = "", False
+                continue
+            s = _strip_emoji(str(obj))
+            if self._is_heading(s, _strip_emoji(next_text[no])):
+                words = s.lower()
+                if any(w in words for w in TRAP_WORDS):
+                    section = "trap"
+                else:
+                    section = "note"
+                self.blocks.append(_Block("heading", no, s.rstrip(":").strip()))
+                trap_run = False
+                continue
+            lead = re.match(r"^([A-Za-z][A-Za-z ;]{1,20}):\s+(.*)$", s)
+            if lead and lead.group(1).strip().lower() in SECTION_LEADS and not trap_run:
+                self.blocks.append(_Block("heading", no, lead.group(1).strip()))
+                self.blocks.append(_Block("para", no, lead.group(2).strip()))
+                section, trap_run = "note", False
+                continue
+            if _QARROW.search(s):
+                for prompt, answer in self._scenarios(no, s):
+                    self.blocks.append(_Block("scenario", no, prompt, (answer,)))
+                trap_run = False
+                continue
+            parts = _trap_parts(s, self.corpus)
+            strong = parts is not None and (
+                parts.lead_caps
+                or _is_caps(parts.title.split()[0] if parts.title else "")
+                or TRAPPY.search(parts.title)
+            )
+            if section == "trap" or strong or (parts is not None and (trap_run or not section)):
+                if parts is None:
+                    parts = _TrapParts("", "", s, 0)
+                self.blocks.append(
+                    _Block(
+                        "trap",
+                        no,
+                        parts.text.strip(),
+                        (parts.title, parts.sep, str(parts.lead_caps)),
+                    )
+                )
+                trap_run = True
+                continue
+            trap_run = False
+            if section == "note":
+                self.blocks.append(_Block("para", no, s))
+            else:
+                self.blocks.append(_Block("unplaced", no, s))
+                self.diags.append(
+                    warning(
+                        self.loc(no),
+                        "I004",
+                        f"could not place this line; kept under '## {UNPLACED_HEADING}': "
+                        f"{_clip(s)!r}",
+                    )
+                )
+        if not self.title:
+            self.title = " vs ".join(self.subjects) or "Imported page"
+            self.diags.append(
+                warning(self.loc(1), "I012", f"no title line found; using {self.title!r}")
+            )
+        if not self.source:
+            self.diags.append(
+                warning(
+                    self.loc(len(self.lines) or 1),
+                    "I007",
+                    "no attribution line (like 'Publisher · EXAM-01 · 2026-01-31') found; "
+                    "add `source:` to the front matter by hand",
+                )
+            )
+
+    def _is_heading(self, s: str, nxt: str) -> bool:
+        if not s or _words(s) > 8 or len(s) > 60:
+            return False
+        if re.search(r"[.,;]$", s) or _QARROW.search(s) or "→" in s:
+            return False
+        if not (s[0].isupper() or s[0].isdigit()):
+            return False
+        if _trap_parts(s, self.corpus) and s.rstrip().endswith(":") is False:
+            return False
+        return bool(nxt) and (_words(nxt) >= 8 or bool(_QARROW.search(nxt)))
+
+    def _scenarios(self, no: int, s: str) -> list[tuple[str, str]]:
+        s = _LIST_MARKER.sub("", s)
+        arrows = list(_QARROW.finditer(s))
+        out: list[tuple[str, str]] = []
+        start = 0
+        for i, m in enumerate(arrows):
+            prompt = s[start : m.start() + 1].strip()
+            end = len(s)
+            if i + 1 < len(arrows):
+                window = s[m.end() : arrows[i + 1].start()]
+                ends = list(_SENTENCE_END.finditer(window))
+                if ends:
+                    end = m.end() + ends[-1].end()
+                else:
+                    end = arrows[i + 1].start()
+                    self.diags.append(
+                        warning(
+                            self.loc(no),
+                            "I009",
+                            "could not find where the answer after "
+                            f"{_clip(prompt)!r} ends; the next question starts at its '?'",
+                        )
+                    )
+                    cut = s.rfind(" ", m.end(), arrows[i + 1].start())
+                    end = cut if cut > m.end() else end
+            answer = s[m.end() : end].strip()
+            out.append((prompt, answer))
+            start = end
+        return out
+
+    # ---- residue report --------------------------------------------------------------------
+
+    def _report_residue(self) -> None:
+        groups: list[list[tuple[int, str, str]]] = []
+        for item in self.residue:
+            if groups and item[0] - groups[-1][-1][0] <= 2 and item[2] == groups[-1][-1][2]:
+                groups[-1].append(item)
+            elif groups and item[0] - groups[-1][-1][0] == 1:
+                groups[-1].append(item)
+            else:
+                groups.append([item])
+        for g in groups:
+            whys = list(dict.fromkeys(why for _, _, why in g))
+            shown = ", ".join(repr(_clip(s, 40)) for _, s, _ in g[:6])
+            if len(g) > 6:
+                shown += f", … ({len(g) - 6} more)"
+            what = "line" if len(g) == 1 else f"{len(g)} lines"
+            self.diags.append(
+                warning(
+                    self.loc(g[0][0]),
+                    "I001",
+                    f"dropped {what} of page residue ({', '.join(whys)}): {shown}",
+                )
+            )
+
+    # ---- output ----------------------------------------------------------------------------
+
+    def _deck_and_tags(self) -> tuple[str, list[str]]:
+        codes = [p for p in self.source_parts[1:] if _EXAM_CODE.match(p)]
+        topic = " vs ".join(self.subjects) if len(self.subjects) >= 2 else self.title
+        topic = topic.replace("::", ":")
+        return "::".join([*codes, topic]), [slugify(c) for c in codes]
+
+    def _render(self) -> str:
+        deck, tags = self._deck_and_tags()
+        doc_id = self.doc_id or title_slug_of(self.title)
+        out: list[str] = ["---", f"id: {doc_id}", f"deck: {_yaml_scalar(deck)}"]
+        if tags:
+            out.append("tags: [" + ", ".join(tags) + "]")
+        if self.source:
+            out.append(f"source: {_yaml_scalar(self.source)}")
+        out += ["---", "", f"# {_esc(self.title, block_start=False)}", ""]
+        for _, para in self.description:
+            out += [_esc(para), ""]
+        expected_traps: list[tuple[str, str]] = []
+        unplaced: list[str] = []
+        ntables = 0
+        current = ""  # "trap" | "scenario" | "note" | "" — what the last heading opened
+        pending_list = False
+        for b in self.blocks:
+            if b.kind == "table" and b.table is not None:
+                ntables += 1
+                out += [f"## Comparison{'' if ntables == 1 else f' {ntables}'}", ""]
+                out += self._table_lines(b.table)
+                out.append("")
+                current = "table"
+                continue
+            if b.kind == "heading":
+                kind = "trap" if any(w in b.text.lower() for w in TRAP_WORDS) else "note"
+                if pending_list:
+                    out.append("")
+                    pending_list = False
+                out += [f"## {_esc(b.text, block_start=False)}", ""]
+                current = kind
+                continue
+            if b.kind == "para":
+                if pending_list:
+                    out.append("")
+                    pending_list = False
+                out += [_esc(b.text), ""]
+                continue
+            if b.kind == "unplaced":
+                unplaced.append(b.text)
+                continue
+            if b.kind == "scenario":
+                if current in ("trap", "table", ""):
+                    out += [f"## {DECISION_HEADING}", ""]
+                    current = "scenario"
+                prompt, answer = b.text, b.extra[0]
+                out.append(f"- {_esc(prompt, block_start=False)} → {_esc(answer, block_start=False)}")
+                pending_list = True
+                continue
+            if b.kind == "trap":
+                if current != "trap":
+                    if pending_list:
+                        out.append("")
+                    out += [f"## {TRAPS_HEADING}", ""]
+                    current = "trap"
+                title, sep, lead = b.extra
+                out.append("- " + self._trap_markdown(b.line, title, sep, b.text, int(lead)))
+                expected_traps.append((title, b.text))
+                pending_list = True
+                continue
+        if pending_list:
+            out.append("")
+        if unplaced:
+            out += [f"## {UNPLACED_HEADING}", ""]
+            for text in unplaced:
+                out += [_esc(text), ""]
+        markdown = "\n".join(out).rstrip("\n") + "\n"
+        self._self_check(markdown, expected_traps)
+        return markdown
+
+    def _table_lines(self, t: _Table) -> list[str]:
+        header, rows = t.out_header, t.out_rows
+        has_tips = any(tip for _, _, tip, _ in rows)
+        cols = [*header, TIP_HEADER] if has_tips else header
+        lines = [
+            "| " + " | ".join(_esc(c, cell=True, block_start=False) for c in cols) + " |",
+            "|" + "---|" * len(cols),
+        ]
+        for _, label, tip, values in rows:
+            cells = [label, *values] + ([tip] if has_tips else [])
+            lines.append(
+                "| " + " | ".join(_esc(c, cell=True, block_start=False) for c in cells) + " |"
+            )
+        return lines
+
+    def _trap_markdown(self, line: int, title: str, sep: str, text: str, lead_caps: int) -> str:
+        spans = _emphasis_spans(text, self.corpus, lead_caps)
+        if not spans:
+            spans = _name_span(text, self.subjects)
+        if not spans:
+            self.diags.append(
+                warning(
+                    self.loc(line),
+                    "I006",
+                    "no key term stands out in this trap (no ALL-CAPS emphasis, no subject name);"
+                    " mark the term to recall with **bold** or the trap yields no cloze card",
+                )
+            )
+        body = []
+        pos = 0
+        for a, b in spans:
+            body.append(_esc(text[pos:a], block_start=False))
+            body.append("**" + _esc(text[a:b], block_start=False) + "**")
+            pos = b
+        body.append(_esc(text[pos:], block_start=False))
+        md = "".join(body)
+        if title:
+            t = _esc(title, block_start=False)
+            return f"**{t}:** {md}" if sep == ":" else f"**{t}** — {md}"
+        return _esc(md[:1], block_start=True) + md[1:] if md[:1] in "#>+=" else md
+
+    def _self_check(self, markdown: str, traps: list[tuple[str, str]]) -> None:
+        doc, diags = parse_text(markdown, self.path)
+        for d in diags:
+            if d.is_error:
+                self.diags.append(
+                    error(
+                        self.loc(1),
+                        "I011",
+                        f"the generated source does not check cleanly ({d.code}: {d.message}); "
+                        "please report this page",
+                    )
+                )
+        got = [(t.title, _unbold(t.text)) for t in doc.traps]
+        want = [(title, text.strip()) for title, text in traps]
+        if got != want:
+            self.diags.append(
+                error(
+                    self.loc(1),
+                    "I011",
+                    "the generated traps read back differently; please report this page",
+                )
+            )
+
+
+def _clip(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def _unbold(text: str) -> str:
+    return text.replace("**", "")
+
+
+def _emphasis_spans(text: str, corpus: _Corpus, lead_caps: int) -> list[tuple[int, int]]:
+    """Character spans of the terms the page shouts: runs of ALL-CAPS words that are ordinary
+    words written in capitals (the page also uses them in lower case), not bare acronyms."""
+    toks = _tokens(text)
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(toks):
+        if not _is_caps(toks[i][0]):
+            i += 1
+            continue
+        j = i
+        while j < len(toks) and (
+            _is_caps(toks[j][0]) or (j > i and toks[j][0] in ("&", "/", "+"))
+        ):
+            j += 1
+            if toks[j - 1][0].endswith((",", ";", ":", ".", "?", "!")):
+                break
+        while j > i and not _is_caps(toks[j - 1][0]):
+            j -= 1
+        run = [t for t, _, _ in toks[i:j]]
+        emphatic = i < lead_caps or any(
+            len(_core(w)) >= 2 and _core(w).lower() in corpus.lower_words for w in run
+        )
+        if emphatic:
+            a = toks[i][1] + (len(toks[i][0]) - len(toks[i][0].lstrip(_OPEN_PUNCT)))
+            last = toks[j - 1]
+            b = last[2] - (len(last[0]) - len(last[0].rstrip(_CLOSE_PUNCT)))
+            if b > a:
+                spans.append((a, b))
+        i = max(j, i + 1)
+    return spans
+
+
+def _name_span(text: str, subjects: Sequence[str]) -> list[tuple[int, int]]:
+    """The first mention of a subject (or of the tail of its name, `Event Hubs`; a plural name
+    matches its singular, `Identity Pool`); else the first number with a unit (`256 KB`)."""
+    best: tuple[int, int] | None = None
+    for name in subjects:
+        words = name.split()
+        for k in range(len(words)):
+            phrase = " ".join(words[k:])
+            if len(phrase) < 3:
+                continue
+            pattern = re.escape(phrase[:-1]) + "s?" if phrase.endswith("s") else re.escape(phrase)
+            m = re.search(r"(?<![\w-])" + pattern + r"(?![\w-])", text)
+            if m and (best is None or m.start() < best[0]):
+                best = (m.start(), m.end())
+            if m:
+                break
+        initials = "".join(w[0] for w in words if w[:1].isupper())
+        if len(initials) >= 2 and len(words) >= 2:
+            m = re.search(r"(?<![\w-])" + re.escape(initials) + r"(?![\w-])", text)
+            if m and (best is None or m.start() < best[0]):
+                best = (m.start(), m.end())
+    if best is None:
+        m = _QUANTITY.search(text)
+        best = (m.start(), m.end()) if m else None
+    return [best] if best else []
+
+
+def _title_head(title: str) -> str:
+    head = re.split(r"\s+[—–|]\s+|:\s+", title, maxsplit=1)[0]
+    return head if _words(head) >= 2 else title
+
+
+def title_slug_of(title: str) -> str:
+    """File stem and deck id for a page title: its main part, slugified, at most 60 characters."""
+    slug = slugify(_title_head(title)) or "imported"
+    if len(slug) > 60:
+        slug = slug[:60].rsplit("-", 1)[0]
+    return slug
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+
+
+def decode_page(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
+    """Bytes of a pasted page -> text (BOM dropped, line ends normalised), or an I010 error."""
+    loc = Loc(path, 1, 1)
+    if len(data) > MAX_PAGE_BYTES:
+        return None, [error(loc, "I010", f"page is {len(data):,} bytes; the limit is "
+                            f"{MAX_PAGE_BYTES:,}")]
+    if b"\x00" in data:
+        return None, [error(loc, "I010", "page looks binary (contains NUL bytes)")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [error(Loc(path, line, 1), "I010", "page is not valid UTF-8 text")]
+    return normalise_text(text), []
+
+
+def title_slug(text: str) -> str:
+    """The default file stem for a pasted page (from its title line)."""
+    imp = _Importer(path="", lines=normalise_text(text).split("\n"), doc_id=None)
+    tables, used = imp._find_tables()
+    content = imp._classify(used)
+    first = tables[0].line if tables else None
+    intro = [s for no, s in content if first is None or no < first]
+    return title_slug_of(_strip_emoji(intro[0])) if intro else "imported"
+
+
+def import_page(
+    text: str, path: str = "<stdin>", doc_id: str | None = None
+) -> tuple[str, list[Diagnostic]]:
+    """Turn a pasted study page into a format-v1 source. Returns (Markdown, diagnostics).
+
+    `path` names the page in diagnostics (line numbers are the page's); `doc_id` is written as
+    the front matter `id` (default: the slug of the title).
+    """
+    text = normalise_text(text)
+    if not text.strip():
+        return "", [error(Loc(path, 1, 1), "I010", "page is empty")]
+    imp = _Importer(path=path, lines=text.split("\n"), doc_id=doc_id)
+    markdown = imp.run()
+    diags = sorted(imp.diags, key=lambda d: (d.loc.line, d.loc.col, d.code))
+    return markdown, diags
+
+
+__all__ = ["decode_page", "import_page", "title_slug", "title_slug_of", "bold_spans"]

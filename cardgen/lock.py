@@ -1,0 +1,424 @@
+"""The lock file (`decks/cardgen.lock`): what keeps Anki's review history alive between builds.
+
+Anki matches an imported note by GUID and updates it only when the package's mod time is newer
+than its own (equal: skipped, even with other fields). So for every note the lock remembers
+its key, the hash of its content as written, its mod time, the key its GUID comes from (its
+*identity*, which differs from the key after a rename) and fingerprints of the fact it shows.
+
+`reconcile()` compares the notes a build wants to write with the lock:
+
+- same key, same hash: *unchanged*, the old mod time is kept (re-import: skipped);
+- same key, other hash: *changed*, a newer mod time (re-import: updated in place);
+- a key that vanished and a new key whose content hash or fact fingerprint (a row's values, a
+  trap's text, a scenario's answer) matches exactly and uniquely: a *rename*; the new key keeps
+  the old identity (so the same GUID) and the lock records it as an alias;
+- a key that vanished without a match: *removed*; it stays in the lock (and in the package) as a
+  tombstone tagged `cardgen::removed` with a newer mod time, so that re-importing marks the note
+  in Anki, where one search deletes it. A tombstone comes back to life if its fact returns.
+
+Mod times: new and changed notes get the build clock (SOURCE_DATE_EPOCH when set, else the
+current time), and always at least one second more than the note's previous mod time. Everything
+here is pure; reading and writing the file is `read()` / `dumps()`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cardgen.diagnostics import Diagnostic, error
+from cardgen.model import Card, Document, Loc
+
+LOCK_NAME = "cardgen.lock"
+LOCK_FORMAT = "cardgen-lock"
+LOCK_VERSION = 1
+RESET_HINT = "rebuild it with `cardgen build --reset-lock` (see docs/anki.md#the-lock-file)"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One note as the lock remembers it."""
+
+    hash: str
+    mod: int
+    model: str = "qa"  # "qa" | "cloze"
+    cards: int = 1  # cards the note makes (cloze deletions); tombstones keep as many
+    identity: str = ""  # the key its GUID comes from, when not its own key (an alias)
+    facts: tuple[str, ...] = ()
+
+
+@dataclass
+class DeckLock:
+    notes: dict[str, Entry] = field(default_factory=dict)
+    removed: dict[str, Entry] = field(default_factory=dict)
+
+
+@dataclass
+class Lock:
+    decks: dict[str, DeckLock] = field(default_factory=dict)
+    models: dict[str, Entry] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading and writing
+
+
+def _entry(obj: Any) -> Entry:
+    if not isinstance(obj, dict):
+        raise ValueError("a note entry is not an object")
+    hash_ = obj.get("hash")
+    mod = obj.get("mod")
+    if not isinstance(hash_, str) or not isinstance(mod, int) or isinstance(mod, bool) or mod < 0:
+        raise ValueError("a note entry lacks `hash` or `mod`")
+    model = obj.get("model", "qa")
+    cards = obj.get("cards", 1)
+    identity = obj.get("identity", "")
+    facts = obj.get("facts", [])
+    if model not in ("qa", "cloze") or not isinstance(cards, int) or not isinstance(identity, str):
+        raise ValueError("a note entry has a bad `model`, `cards` or `identity`")
+    if not isinstance(facts, list) or not all(isinstance(f, str) for f in facts):
+        raise ValueError("a note entry has bad `facts`")
+    return Entry(hash_, mod, model, max(1, cards), identity, tuple(facts))
+
+
+def parse(text: str) -> Lock:
+    """Lock file text -> Lock; raises ValueError (json.JSONDecodeError included) when damaged."""
+    data = json.loads(text)
+    if not isinstance(data, dict) or data.get("format") != LOCK_FORMAT:
+        raise ValueError("not a cardgen lock file")
+    version = data.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise ValueError("missing `version`")
+    if version > LOCK_VERSION:
+        raise ValueError(f"written by a newer cardgen (lock version {version})")
+    lock = Lock()
+    decks = data.get("decks", {})
+    models = data.get("models", {})
+    if not isinstance(decks, dict) or not isinstance(models, dict):
+        raise ValueError("`decks` and `models` must be objects")
+    for name, obj in models.items():
+        lock.models[str(name)] = _entry(obj)
+    for deck_id, obj in decks.items():
+        if not isinstance(obj, dict):
+            raise ValueError(f"deck {deck_id!r} is not an object")
+        notes = obj.get("notes", {})
+        removed = obj.get("removed", {})
+        if not isinstance(notes, dict) or not isinstance(removed, dict):
+            raise ValueError(f"deck {deck_id!r}: `notes` and `removed` must be objects")
+        lock.decks[deck_id] = DeckLock(
+            {k: _entry(v) for k, v in notes.items()},
+            {k: _entry(v) for k, v in removed.items()},
+        )
+    return lock
+
+
+def read(path: Path, shown: str) -> tuple[Lock | None, list[Diagnostic]]:
+    """Read the lock; a missing file is an empty lock, a damaged one a B010 error."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Lock(), []
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [error(Loc(shown), "B010", f"cannot read the lock file ({exc}); {RESET_HINT}")]
+    try:
+        return parse(text), []
+    except json.JSONDecodeError as exc:
+        return None, [
+            error(
+                Loc(shown, exc.lineno, exc.colno),
+                "B010",
+                f"lock file is damaged ({exc.msg}); {RESET_HINT}",
+            )
+        ]
+    except ValueError as exc:
+        return None, [error(Loc(shown), "B010", f"lock file is damaged ({exc}); {RESET_HINT}")]
+
+
+def _entry_json(e: Entry) -> dict[str, Any]:
+    out: dict[str, Any] = {"hash": e.hash, "mod": e.mod}
+    if e.model != "qa":
+        out["model"] = e.model
+    if e.cards != 1:
+        out["cards"] = e.cards
+    if e.identity:
+        out["identity"] = e.identity
+    if e.facts:
+        out["facts"] = list(e.facts)
+    return out
+
+
+def dumps(lock: Lock) -> bytes:
+    """Deterministic JSON: sorted keys, one note per line (small diffs), trailing newline."""
+
+    def one(e: Entry) -> str:
+        return json.dumps(_entry_json(e), sort_keys=True, ensure_ascii=False)
+
+    def mapping(entries: dict[str, Entry], indent: str) -> str:
+        if not entries:
+            return "{}"
+        lines = [
+            f"{indent} {json.dumps(k, ensure_ascii=False)}: {one(entries[k])}"
+            for k in sorted(entries)
+        ]
+        return "{\n" + ",\n".join(lines) + f"\n{indent}}}"
+
+    decks = []
+    for deck_id in sorted(lock.decks):
+        d = lock.decks[deck_id]
+        decks.append(
+            f"  {json.dumps(deck_id, ensure_ascii=False)}: {{\n"
+            f'   "notes": {mapping(d.notes, "   ")},\n'
+            f'   "removed": {mapping(d.removed, "   ")}\n'
+            "  }"
+        )
+    deck_text = "{\n" + ",\n".join(decks) + "\n }" if decks else "{}"
+    text = (
+        "{\n"
+        f' "decks": {deck_text},\n'
+        f' "format": "{LOCK_FORMAT}",\n'
+        f' "models": {mapping(lock.models, " ")},\n'
+        f' "version": {LOCK_VERSION}\n'
+        "}\n"
+    )
+    return text.encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# The build clock
+
+
+def build_clock(now: Callable[[], float] = time.time) -> int:
+    """Mod time for new and changed notes: SOURCE_DATE_EPOCH when set (reproducible builds),
+    else the current time. Either way `reconcile` keeps every note's mod time increasing."""
+    env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if env.isdigit():
+        return int(env)
+    return int(now())
+
+
+# --------------------------------------------------------------------------------------------
+# Fingerprints: what identifies a fact when its key changed
+
+
+def digest(*parts: object) -> str:
+    data = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+
+
+def fact_fingerprints(doc: Document, cards: Sequence[Card]) -> dict[str, tuple[str, ...]]:
+    """Per card key, fingerprints from most to least specific, none built from a label that a
+    rename changes (attribute or subject names, trap titles, scenario prompts):
+
+    - forward / identify: the row's values and tip, the subject's column; then without the tip;
+    - compare: the row's values and tip; then the values alone;
+    - cloze: the trap's text; scenario: the answer.
+    """
+    rows = {}
+    for comp in doc.comparisons:
+        for row in comp.rows:
+            rows[row.loc] = (comp, row)
+    out: dict[str, tuple[str, ...]] = {}
+    for card in cards:
+        kind = card.kind
+        if kind in ("forward", "identify", "compare") and card.loc in rows:
+            comp, row = rows[card.loc]
+            if kind == "compare":
+                column: int | None = None
+            else:
+                names = [s.name for s in comp.subjects]
+                column = names.index(card.subject) if card.subject in names else -1
+            out[card.key] = (
+                digest(kind, column, row.values, row.tip),
+                digest(kind, column, row.values),
+            )
+        elif kind == "cloze":
+            out[card.key] = (digest(kind, card.prompt),)
+        elif kind == "scenario":
+            out[card.key] = (digest(kind, card.answer),)
+        else:
+            out[card.key] = ()
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Reconciling a build with the lock
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A note the build wants to write."""
+
+    key: str
+    hash: str
+    model: str = "qa"
+    cards: int = 1
+    facts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    key: str
+    identity: str  # the key the GUID comes from
+    mod: int
+    status: str  # "new" | "changed" | "unchanged"
+    renamed_from: str = ""
+
+
+@dataclass
+class Plan:
+    notes: list[Decision]  # in the order of the specs
+    tombstones: list[tuple[str, Entry]]  # every removed note still carried, sorted by key
+    removed_now: list[str]  # keys removed by this build
+    renamed: list[tuple[str, str]]  # (old key, new key)
+    deck: DeckLock
+
+    def count(self, status: str) -> int:
+        return sum(1 for d in self.notes if d.status == status)
+
+
+def _newer(clock: int, previous: int) -> int:
+    return max(clock, previous + 1)
+
+
+def reconcile(specs: Sequence[Spec], previous: DeckLock | None, clock: int) -> Plan:
+    prev = previous or DeckLock()
+    current = {s.key for s in specs}
+    decisions: dict[str, Decision] = {}
+    old_entries: dict[str, Entry] = {}  # key -> the lock entry it continues
+    live: set[str] = set()  # identities (GUID keys) taken by this build's notes
+    # Candidates a note can continue: the notes that vanished, then the tombstones.
+    pool: dict[str, tuple[Entry, bool]] = {
+        k: (e, False) for k, e in sorted(prev.notes.items()) if k not in current
+    }
+    for k, e in sorted(prev.removed.items()):
+        pool.setdefault(k, (e, True))
+    renamed: list[tuple[str, str]] = []
+
+    def take(s: Spec, old_key: str, old: Entry, revived: bool) -> None:
+        if revived:
+            status = "new"
+        else:
+            status = "unchanged" if old.hash == s.hash else "changed"
+        mod = old.mod if status == "unchanged" else _newer(clock, old.mod)
+        identity = old.identity or old_key
+        renamed_from = old_key if old_key != s.key else ""
+        decisions[s.key] = Decision(s.key, identity, mod, status, renamed_from)
+        old_entries[s.key] = old
+        live.add(identity)
+        if renamed_from:
+            renamed.append((old_key, s.key))
+
+    # 1. Same key: unchanged or changed (a tombstone with this key comes back to life).
+    for s in specs:
+        if s.key in prev.notes:
+            take(s, s.key, prev.notes[s.key], revived=False)
+        elif s.key in pool and pool[s.key][1]:
+            entry, _ = pool.pop(s.key)
+            take(s, s.key, entry, revived=True)
+
+    # 2. Renames: a new key continues a vanished key (or a tombstone) whose content hash, then
+    #    fact fingerprints, match exactly; only unique matches count.
+    fresh = [s for s in specs if s.key not in decisions]
+    depth = max([len(s.facts) for s in fresh] + [len(e.facts) for e, _ in pool.values()] + [0])
+    for level in range(1 + depth):
+        if not fresh or not pool:
+            break
+        by_new: dict[tuple[str, str], list[Spec]] = defaultdict(list)
+        by_old: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for s in fresh:
+            fp = _fingerprint(s.hash, s.facts, level)
+            if fp:
+                by_new[(s.model, fp)].append(s)
+        for k, (e, _) in pool.items():
+            fp = _fingerprint(e.hash, e.facts, level)
+            if fp:
+                by_old[(e.model, fp)].append(k)
+        for fp, new_specs in by_new.items():
+            olds = by_old.get(fp, [])
+            if len(new_specs) == 1 and len(olds) == 1 and olds[0] in pool:
+                entry, was_tomb = pool.pop(olds[0])
+                take(new_specs[0], olds[0], entry, revived=was_tomb)
+        fresh = [s for s in fresh if s.key not in decisions]
+
+    # 3. New notes: GUID from their own key. If a renamed note already holds that GUID, a
+    #    suffixed one; if a vanished note or tombstone holds it, that note continues.
+    by_identity = {(e.identity or k): k for k, (e, _) in pool.items()}
+    for s in fresh:
+        identity = s.key
+        n = 1
+        while identity in live:
+            n += 1
+            identity = f"{s.key}#{n}"
+        old_key = by_identity.pop(identity, None)
+        if old_key is not None and old_key in pool:
+            entry, was_tomb = pool.pop(old_key)
+            take(s, old_key, entry, revived=was_tomb)
+            continue
+        decisions[s.key] = Decision(s.key, identity, clock, "new")
+        live.add(identity)
+
+    # 4. Vanished notes left over become tombstones, with a newer mod time so that Anki takes
+    #    the `cardgen::removed` tag; older tombstones are carried as they were.
+    tombs: dict[str, Entry] = {}
+    removed_now: list[str] = []
+    for k, (e, was_tomb) in pool.items():
+        if was_tomb:
+            tombs[k] = e
+        else:
+            removed_now.append(k)
+            tombs[k] = Entry(e.hash, _newer(clock, e.mod), e.model, e.cards, e.identity, e.facts)
+
+    notes_out: dict[str, Entry] = {}
+    for s in specs:
+        d = decisions[s.key]
+        old_cards = old_entries[s.key].cards if s.key in old_entries else 0
+        cards = max(s.cards, old_cards) if s.model == "cloze" else 1
+        alias = "" if d.identity == s.key else d.identity
+        notes_out[s.key] = Entry(s.hash, d.mod, s.model, cards, alias, s.facts)
+    return Plan(
+        notes=[decisions[s.key] for s in specs],
+        tombstones=sorted(tombs.items()),
+        removed_now=sorted(removed_now),
+        renamed=sorted(renamed),
+        deck=DeckLock(notes_out, dict(sorted(tombs.items()))),
+    )
+
+
+def forget_removed(plan: Plan) -> int:
+    """Drop the tombstones of facts removed by earlier builds (not those removed now, which have
+    not reached Anki yet); returns how many were dropped."""
+    keep = set(plan.removed_now)
+    dropped = [k for k, _ in plan.tombstones if k not in keep]
+    plan.tombstones = [(k, e) for k, e in plan.tombstones if k in keep]
+    plan.deck.removed = {k: e for k, e in plan.deck.removed.items() if k in keep}
+    return len(dropped)
+
+
+def _fingerprint(hash_: str, facts: tuple[str, ...], level: int) -> str:
+    if level == 0:
+        return "h:" + hash_
+    return ("f:" + facts[level - 1]) if level - 1 < len(facts) else ""
+
+
+def model_entry(previous: Entry | None, hash_: str, clock: int) -> Entry:
+    """A note type's mod time moves forward only when its templates or CSS changed, so that
+    Anki takes the new styling (its "update note types: if newer")."""
+    if previous is not None and previous.hash == hash_:
+        return previous
+    return Entry(hash_, clock if previous is None else _newer(clock, previous.mod))
+
+
+def merged(lock: Lock, decks: Iterable[tuple[str, DeckLock]], models: dict[str, Entry]) -> Lock:
+    """The lock to write: decks built now replace theirs, others stay as they were."""
+    out = Lock(dict(lock.decks), dict(lock.models))
+    for deck_id, deck in decks:
+        out.decks[deck_id] = deck
+    out.models.update(models)
+    return out

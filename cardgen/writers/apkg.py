@@ -1,0 +1,347 @@
+"""Cards -> `.apkg` bytes. genanki lives here and nowhere else.
+
+Two note types with hard-coded ids and stable field and template `id`s (Anki matches note types
+by id and their schema by those ids; changing either would stop updates, so they never change):
+
+- "cardgen Q/A" (forward, identify, compare, scenario): Context, Prompt, Answer, Extra, Source;
+- "cardgen Cloze" (traps): Text, Context, Extra, Source.
+
+Styling is the note types' CSS (`anki.css`); fields carry classes only. Every note's GUID is
+`genanki.guid_for("cardgen", identity)` where the identity is the card key (or, after a rename,
+the key the lock says it continues). Each note carries its own mod time from the lock; note and
+card ids, zip entry dates and media names are derived from the input, so identical input gives
+identical bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import sqlite3
+import tempfile
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import genanki
+
+from cardgen import render
+from cardgen.model import Card, Document
+
+QA_MODEL_ID = 1_597_326_411
+CLOZE_MODEL_ID = 1_597_326_412
+QA_FIELDS = ("Context", "Prompt", "Answer", "Extra", "Source")
+CLOZE_FIELDS = ("Text", "Context", "Extra", "Source")
+REMOVED_TAG = "cardgen::removed"
+_FIELD_IDS = {
+    ("qa", "Context"): 7_215_390_118_420_146_101,
+    ("qa", "Prompt"): 7_215_390_118_420_146_102,
+    ("qa", "Answer"): 7_215_390_118_420_146_103,
+    ("qa", "Extra"): 7_215_390_118_420_146_104,
+    ("qa", "Source"): 7_215_390_118_420_146_105,
+    ("cloze", "Text"): 7_215_390_118_420_146_201,
+    ("cloze", "Context"): 7_215_390_118_420_146_202,
+    ("cloze", "Extra"): 7_215_390_118_420_146_203,
+    ("cloze", "Source"): 7_215_390_118_420_146_204,
+}
+_QA_TEMPLATE_ID = 7_215_390_118_420_146_301
+_CLOZE_TEMPLATE_ID = 7_215_390_118_420_146_302
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+_HEAD = (
+    '<div class="cg-source">{{Source}}</div>\n'
+    '{{#Context}}<div class="cg-context">{{Context}}</div>{{/Context}}\n'
+)
+_QA_FRONT = (
+    '<div class="cg cg-front">\n' + _HEAD + '<div class="cg-prompt">{{Prompt}}</div>\n</div>'
+)
+_QA_BACK = (
+    '<div class="cg cg-back">\n'
+    + _HEAD
+    + '<div class="cg-prompt">{{Prompt}}</div>\n<hr id="answer">\n'
+    '<div class="cg-answer">{{Answer}}</div>\n'
+    '{{#Extra}}<div class="cg-extra">{{Extra}}</div>{{/Extra}}\n</div>'
+)
+_CLOZE_FRONT = (
+    '<div class="cg cg-front">\n' + _HEAD + '<div class="cg-cloze">{{cloze:Text}}</div>\n</div>'
+)
+_CLOZE_BACK = (
+    '<div class="cg cg-back">\n' + _HEAD + '<div class="cg-cloze">{{cloze:Text}}</div>\n'
+    '{{#Extra}}<div class="cg-extra">{{Extra}}</div>{{/Extra}}\n</div>'
+)
+_CONTEXT = {"compare": "Compare", "scenario": "Scenario"}
+
+
+def css() -> str:
+    return Path(__file__).with_name("anki.css").read_text(encoding="utf-8")
+
+
+def _model(kind: str, css_text: str) -> genanki.Model:
+    if kind == "cloze":
+        return genanki.Model(
+            CLOZE_MODEL_ID,
+            "cardgen Cloze",
+            fields=[{"name": n, "id": _FIELD_IDS[("cloze", n)]} for n in CLOZE_FIELDS],
+            templates=[
+                {
+                    "name": "Cloze",
+                    "qfmt": _CLOZE_FRONT,
+                    "afmt": _CLOZE_BACK,
+                    "id": _CLOZE_TEMPLATE_ID,
+                }
+            ],
+            css=css_text,
+            model_type=genanki.Model.CLOZE,
+            sort_field_index=0,
+        )
+    return genanki.Model(
+        QA_MODEL_ID,
+        "cardgen Q/A",
+        fields=[{"name": n, "id": _FIELD_IDS[("qa", n)]} for n in QA_FIELDS],
+        templates=[{"name": "Card", "qfmt": _QA_FRONT, "afmt": _QA_BACK, "id": _QA_TEMPLATE_ID}],
+        css=css_text,
+        sort_field_index=1,
+    )
+
+
+def models_hash() -> str:
+    """Hash of both note types as written (templates, fields, CSS): the lock bumps their mod time
+    when it changes so that Anki takes new styling on import."""
+    data = {kind: _model(kind, css()).to_json(0, 0) for kind in ("qa", "cloze")}
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------------------------
+# Note contents
+
+
+@dataclass(frozen=True)
+class NoteContent:
+    """One note as it goes into the package (fields are HTML)."""
+
+    key: str
+    model: str  # "qa" | "cloze"
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    cards: int = 1  # cards the note makes (cloze deletions)
+
+    @property
+    def hash(self) -> str:
+        data = json.dumps([self.model, self.fields, self.tags], ensure_ascii=False)
+        return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+
+
+def anki_tag(tag: str) -> str:
+    """Anki tags are separated by spaces: never one inside a tag."""
+    return re.sub(r"[\s\u3000]+", "-", tag.strip()).strip("-")
+
+
+def _tags(tags: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(t for t in (anki_tag(x) for x in tags) if t))
+
+
+def source_html(doc: Document) -> str:
+    """Where a card comes from: the deck's title and the `source` attribution."""
+    out = f'<span class="cg-title">{render.inline(doc.title)}</span>'
+    if doc.source:
+        out += f'<span class="cg-attribution">{render.inline(doc.source)}</span>'
+    return out
+
+
+def note_content(card: Card, doc: Document, media: Mapping[str, str] | None = None) -> NoteContent:
+    src = source_html(doc)
+    tags = _tags(card.tags)
+    if card.kind == "cloze":
+        text, count = render.cloze(card.prompt, media)
+        context = render.inline(card.extra, media) if card.extra else ""
+        return NoteContent(card.key, "cloze", (text, context, "", src), tags, max(count, 1))
+    prompt = render.inline(card.prompt, media)
+    extra = render.inline(card.extra, media) if card.extra else ""
+    context = _CONTEXT.get(card.kind, "")
+    if card.kind == "compare" and card.columns:
+        answer = render.table([n for n, _ in card.columns], [v for _, v in card.columns], media)
+    else:
+        answer = render.inline(card.answer, media)
+    if card.kind == "identify":
+        context, extra = extra, ""
+    return NoteContent(card.key, "qa", (context, prompt, answer, extra, src), tags)
+
+
+def tombstone_content(key: str, model: str, cards: int, doc: Document) -> NoteContent:
+    """A note whose fact left the source: it says so and carries the `cardgen::removed` tag.
+
+    It goes into the package without cards (`PackNote.cardless`): where Anki has the note, the
+    import updates its fields and tags and its cards stay (showing this text, for cloze notes
+    with as many deletions as it ever had); where Anki lacks it (a fresh collection, or after the
+    removal step), the import can only add a card-less note, which no study session shows."""
+    src = source_html(doc)
+    how = (
+        "In Anki's browser, search <code>tag:cardgen&#58;&#58;removed</code>, "
+        "select all, then Notes › Delete."
+    )
+    tags = _tags(["cardgen", doc.id, REMOVED_TAG])
+    if model == "cloze":
+        deletions = " ".join(f"{{{{c{i}::removed}}}}" for i in range(1, max(cards, 1) + 1))
+        text = f'<span class="cg-removed">This fact was {deletions} from the source.</span>'
+        return NoteContent(key, "cloze", (text, "Removed from the source", how, src), tags, cards)
+    prompt = '<span class="cg-removed">This fact was removed from the source.</span>'
+    return NoteContent(key, "qa", ("Removed from the source", prompt, how, "", src), tags)
+
+
+# --------------------------------------------------------------------------------------------
+# Media
+
+
+def media_names(images: Mapping[str, bytes]) -> dict[str, str]:
+    """Image reference as written -> packed file name: `cardgen-<sha256 prefix><ext>`, so a changed
+    image gets a new name (Anki never keeps a stale file under an old one)."""
+    out: dict[str, str] = {}
+    for ref, data in images.items():
+        ext = PurePosixPath(ref.split("?")[0].split("#")[0]).suffix.lower()
+        if not re.fullmatch(r"\.[a-z0-9]{1,5}", ext):
+            ext = ""
+        out[ref] = f"cardgen-{hashlib.sha256(data).hexdigest()[:20]}{ext}"
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The package
+
+
+@dataclass(frozen=True)
+class PackNote:
+    content: NoteContent
+    identity: str  # the key the GUID is built from
+    mod: int
+    cardless: bool = False  # tombstones: update a note Anki has, never add cards to one it lacks
+
+
+def guid(identity: str) -> str:
+    return genanki.guid_for("cardgen", identity)
+
+
+def deck_id(doc_id: str) -> int:
+    """Fixed per deck: derived from the deck's stable id."""
+    h = int(hashlib.sha256(f"cardgen-deck:{doc_id}".encode()).hexdigest()[:12], 16)
+    return (1 << 30) + h % (1 << 30)
+
+
+class _Note(genanki.Note):
+    """A genanki note with its own mod time and ids (genanki gives every note one timestamp)."""
+
+    note_id: int = 0
+    card_ids: tuple[int, ...] = ()
+    mod: int = 0
+    cardless: bool = False
+
+    def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
+        cursor.execute(
+            "INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?);",
+            (
+                self.note_id,
+                self.guid,
+                self.model.model_id,
+                self.mod,
+                -1,
+                self._format_tags(),
+                self._format_fields(),
+                self.sort_field,
+                0,
+                0,
+                "",
+            ),
+        )
+        if self.cardless:
+            return
+        for card, card_id in zip(self.cards, self.card_ids):
+            card.write_to_db(cursor, self.mod, deck_id, self.note_id, iter([card_id]), self.due)
+
+
+def package(
+    doc: Document,
+    notes: Sequence[PackNote],
+    media: Mapping[str, bytes],
+    model_mod: int,
+) -> bytes:
+    """The `.apkg` bytes for one deck. `media`: packed file name -> bytes."""
+    css_text = css()
+    models = {"qa": _model("qa", css_text), "cloze": _model("cloze", css_text)}
+    description = render.block(doc.description) if doc.description else ""
+    deck = genanki.Deck(deck_id(doc.id), doc.deck, description=description)
+    # Ids: increasing in (mod time, deck order), from the mod time in ms; unique in the package.
+    order = sorted(range(len(notes)), key=lambda i: (notes[i].mod, i))
+    note_ids: dict[int, int] = {}
+    card_ids: dict[int, tuple[int, ...]] = {}
+    last_note = last_card = 0
+    for i in order:
+        base = notes[i].mod * 1000
+        last_note = max(base, last_note + 1)
+        note_ids[i] = last_note
+        ids = []
+        n_cards = notes[i].content.cards if notes[i].content.model == "cloze" else 1
+        for _ in range(0 if notes[i].cardless else n_cards):
+            last_card = max(base, last_card + 1)
+            ids.append(last_card)
+        card_ids[i] = tuple(ids)
+    for i, pn in enumerate(notes):
+        c = pn.content
+        note = _Note(
+            model=models[c.model],
+            fields=list(c.fields),
+            tags=list(c.tags),
+            guid=guid(pn.identity),
+            due=i,
+        )
+        note.note_id = note_ids[i]
+        note.mod = pn.mod
+        note.cardless = pn.cardless
+        generated = note.cards
+        ids = list(card_ids[i])
+        while len(ids) < len(generated):
+            ids.append(ids[-1] + 1 if ids else note_ids[i])
+        note.card_ids = tuple(ids[: len(generated)])
+        deck.add_note(note)
+    for m in models.values():
+        deck.add_model(m)
+    pkg = genanki.Package(deck)
+    db = _sqlite_bytes(pkg, model_mod)
+    return _zip(db, media)
+
+
+def _sqlite_bytes(pkg: genanki.Package, timestamp: int) -> bytes:
+    fd, name = tempfile.mkstemp(prefix="cardgen-", suffix=".anki2")
+    os.close(fd)
+    try:
+        conn = sqlite3.connect(name)
+        try:
+            cursor = conn.cursor()
+            pkg.write_to_db(cursor, timestamp, iter(()))
+            conn.commit()
+        finally:
+            conn.close()
+        return Path(name).read_bytes()
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _zip(db: bytes, media: Mapping[str, bytes]) -> bytes:
+    names = sorted(media)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        entries: list[tuple[str, bytes]] = [("collection.anki2", db)]
+        index = {str(i): name for i, name in enumerate(names)}
+        entries.append(("media", json.dumps(index, sort_keys=True).encode("utf-8")))
+        entries.extend((str(i), media[name]) for i, name in enumerate(names))
+        for arcname, data in entries:
+            info = zipfile.ZipInfo(arcname, date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, data, compresslevel=9)
+    return buf.getvalue()

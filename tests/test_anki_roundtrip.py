@@ -1,0 +1,418 @@
+"""End to end with the real `anki` package: build, import into a fresh collection, study, edit the
+source, rebuild, re-import, and check what Anki did (issue 4's "Must show" list).
+
+One module-scoped base: the Cognito source copied to a temp folder, built, imported into a
+collection in which three cards were answered through the scheduler. Each test works on its own
+copy of that folder (source, decks, lock and collection).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cardgen.build import BuildOptions, build
+from cardgen.writers.apkg import guid
+from tests.conftest import COGNITO, ROOT
+
+anki_collection = pytest.importorskip("anki.collection")
+from anki.collection import (  # noqa: E402
+    Collection,
+    ImportAnkiPackageOptions,
+    ImportAnkiPackageRequest,
+)
+from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition as Update  # noqa: E402
+
+T0 = 1_700_000_000  # clock of the base build (in the past: Anki resets future mod times)
+T1 = T0 + 3_600  # clock of every rebuild
+DECK = "cognito-user-pools-vs-identity-pools"
+MFA = "mfa-support"  # the row the tests edit, rename and remove
+STUDIED = [  # (key suffix) cards answered before any edit
+    f"{MFA}/cognito-user-pools/forward",
+    f"{MFA}/compare",
+    "core-purpose/identity-pools/forward",
+]
+
+
+@dataclass
+class Workspace:
+    root: Path
+    source: Path
+    decks: Path
+    collection: Path
+
+    @property
+    def apkg(self) -> Path:
+        return self.decks / f"{DECK}.apkg"
+
+    def build(self, clock: int = T1):
+        result = build(
+            [self.source.parent],
+            BuildOptions(output=self.decks, formats=("apkg",), clock=clock),
+        )
+        assert not result.errors, [d.format() for d in result.errors]
+        return result
+
+    def open(self) -> Collection:
+        return Collection(str(self.collection))
+
+
+def import_apkg(col: Collection, apkg: Path):
+    opts = ImportAnkiPackageOptions(
+        with_scheduling=False,
+        update_notes=Update.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER,
+        update_notetypes=Update.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER,
+    )
+    return col.import_anki_package(
+        ImportAnkiPackageRequest(package_path=str(apkg), options=opts)
+    ).log
+
+
+def guids(col: Collection, entries) -> set[str]:
+    return {col.get_note(e.id.nid).guid for e in entries}
+
+
+def row_guids(row: str) -> set[str]:
+    """GUIDs of every note a row of the base build makes (from the keys, not the collection)."""
+    keys = [
+        f"{DECK}/{row}/cognito-user-pools/forward",
+        f"{DECK}/{row}/cognito-user-pools/identify",
+        f"{DECK}/{row}/identity-pools/forward",
+        f"{DECK}/{row}/identity-pools/identify",
+        f"{DECK}/{row}/compare",
+    ]
+    return {guid(k) for k in keys}
+
+
+def card_of(col: Collection, key: str):
+    nids = col.find_notes("")
+    for nid in nids:
+        note = col.get_note(nid)
+        if note.guid == guid(key):
+            return note.cards()[0]
+    raise AssertionError(f"no note for {key}")
+
+
+def history(col: Collection, card_id: int) -> tuple:
+    card = col.get_card(card_id)
+    revlog = col.db.scalar("select count() from revlog where cid = ?", card_id)
+    return (card.type, card.queue, card.ivl, card.due, card.reps, revlog)
+
+
+def edit_row(source: Path, attribute: str, edit) -> None:
+    """Apply `edit(cells) -> cells | None` to the table row whose attribute cell is `attribute`."""
+    lines = source.read_text(encoding="utf-8").split("\n")
+    for i, line in enumerate(lines):
+        cells = line.split("|")
+        if len(cells) > 3 and cells[1].strip() == attribute:
+            new = edit(cells)
+            if new is None:
+                del lines[i]
+            else:
+                lines[i] = "|".join(new)
+            source.write_text("\n".join(lines), encoding="utf-8")
+            return
+    raise AssertionError(f"row {attribute!r} not found")
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Workspace:
+    root = tmp_path_factory.mktemp("anki-base")
+    (root / "sources").mkdir()
+    source = root / "sources" / COGNITO.name
+    shutil.copy(COGNITO, source)
+    ws = Workspace(root, source, root / "decks", root / "collection.anki2")
+    ws.build(clock=T0)
+    col = ws.open()
+    try:
+        log = import_apkg(col, ws.apkg)
+        assert len(log.new) == col.note_count()
+        for suffix in STUDIED:
+            card = card_of(col, f"{DECK}/{suffix}")
+            card.start_timer()
+            col.sched.answerCard(card, 4)  # "Easy": the card becomes a review card
+    finally:
+        col.close()
+    return ws
+
+
+@pytest.fixture
+def ws(base: Workspace, tmp_path: Path) -> Workspace:
+    root = tmp_path / "ws"
+    shutil.copytree(base.root, root)
+    return Workspace(
+        root, root / "sources" / COGNITO.name, root / "decks", root / "collection.anki2"
+    )
+
+
+def readme_counts() -> tuple[int, int]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    m = re.search(r"The Cognito deck\b.{0,120}?(\d+)\s+notes\b.{0,40}?(\d+)\s+cards", text, re.S)
+    assert m, "README states the Cognito deck's note and card counts"
+    return int(m.group(1)), int(m.group(2))
+
+
+def test_fresh_import_matches_readme_and_renders(tmp_path: Path) -> None:
+    decks = tmp_path / "decks"
+    result = build([COGNITO], BuildOptions(output=decks, formats=("apkg",), check=True))
+    assert not result.errors
+    apkg_bytes = result.outputs[decks / f"{DECK}.apkg"]
+    (tmp_path / "deck.apkg").write_bytes(apkg_bytes)
+    col = Collection(str(tmp_path / "fresh.anki2"))
+    try:
+        log = import_apkg(col, tmp_path / "deck.apkg")
+        notes, cards = readme_counts()
+        assert (len(log.new), len(log.updated), len(log.conflicting)) == (notes, 0, 0)
+        assert (col.note_count(), col.card_count()) == (notes, cards)
+        message, ok = col.fix_integrity()
+        assert ok, message
+        assert col.fix_integrity()[0] == message  # a second check finds nothing new
+        for cid in col.find_cards(""):
+            card = col.get_card(cid)
+            q, a = card.question(), card.answer()
+            body_q = q.split("</style>")[-1]
+            body_a = a.split("</style>")[-1]
+            assert re.sub(r"<[^>]+>", "", body_q).strip(), f"empty question on card {cid}"
+            assert re.sub(r"<[^>]+>", "", body_a).strip(), f"empty answer on card {cid}"
+            assert "{{" not in body_q and "{{" not in body_a
+        names = col.decks.all_names_and_ids()
+        assert any(d.name == "AWS::DVA-C02::Cognito User Pools vs Identity Pools" for d in names)
+        tags = col.tags.all()
+        assert all(" " not in t for t in tags)
+        assert {"cardgen", DECK, "forward", "identify", "compare", "cloze", "scenario"} <= {
+            t.lower() for t in tags
+        }
+    finally:
+        col.close()
+
+
+def test_rebuild_without_edits_is_identical_and_reimports_nothing(ws: Workspace) -> None:
+    before = ws.apkg.read_bytes()
+    lock_before = (ws.decks / "cardgen.lock").read_bytes()
+    result = ws.build(clock=T1)  # another clock: unchanged notes keep their mod times
+    assert ws.apkg.read_bytes() == before
+    assert (ws.decks / "cardgen.lock").read_bytes() == lock_before
+    assert result.written == []
+    report = result.decks[0]
+    assert (report.new, report.changed, report.removed) == (0, 0, 0)
+    col = ws.open()
+    try:
+        log = import_apkg(col, ws.apkg)
+        assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 0, 0)
+        assert len(log.duplicate) == col.note_count()
+    finally:
+        col.close()
+
+
+def test_edit_one_value_updates_exactly_that_fact(ws: Workspace) -> None:
+    col = ws.open()
+    studied = card_of(col, f"{DECK}/{MFA}/cognito-user-pools/forward")
+    before = history(col, studied.id)
+    total = col.note_count()
+    col.close()
+    assert before[-1] >= 1 and before[2] > 0  # answered: a revlog entry and an interval
+
+    def edit(cells):
+        cells[2] = " YES — TOTP authenticator apps and SMS; optional or required per pool "
+        return cells
+
+    edit_row(ws.source, "MFA Support", edit)
+    result = ws.build()
+    report = result.decks[0]
+    assert (report.new, report.removed) == (0, 0)
+    col = ws.open()
+    try:
+        log = import_apkg(col, ws.apkg)
+        assert len(log.new) == 0 and len(log.conflicting) == 0
+        updated = guids(col, log.updated)
+        fact = {guid(f"{DECK}/{MFA}/compare"), guid(f"{DECK}/{MFA}/cognito-user-pools/forward")}
+        assert fact <= updated <= row_guids(MFA)
+        assert len(updated) == report.changed
+        assert col.note_count() == total
+        assert history(col, studied.id) == before
+        note = col.get_card(studied.id).note()
+        assert "TOTP authenticator apps" in note["Answer"]
+    finally:
+        col.close()
+
+
+def test_rename_attribute_keeps_notes_and_history(ws: Workspace) -> None:
+    col = ws.open()
+    studied = [card_of(col, f"{DECK}/{s}") for s in STUDIED[:2]]
+    before = [history(col, c.id) for c in studied]
+    total = col.note_count()
+    col.close()
+
+    def rename(cells):
+        cells[1] = " Multi-factor Authentication "
+        return cells
+
+    edit_row(ws.source, "MFA Support", rename)
+    result = ws.build()
+    report = result.decks[0]
+    assert report.new == 0 and report.removed == 0
+    assert (f"{DECK}/{MFA}/compare", f"{DECK}/multi-factor-authentication/compare") in (
+        report.renamed
+    )
+    col = ws.open()
+    try:
+        log = import_apkg(col, ws.apkg)
+        assert len(log.new) == 0 and len(log.conflicting) == 0
+        assert guids(col, log.updated) == {g for g in row_guids(MFA) if g in _existing(col)}
+        assert col.note_count() == total
+        assert [history(col, c.id) for c in studied] == before
+        note = col.get_card(studied[0].id).note()
+        assert "Multi-factor Authentication" in note["Prompt"]
+    finally:
+        col.close()
+
+
+def _existing(col: Collection) -> set[str]:
+    return {col.get_note(n).guid for n in col.find_notes("")}
+
+
+def test_rename_subject_keeps_notes_and_history(ws: Workspace) -> None:
+    col = ws.open()
+    studied = card_of(col, f"{DECK}/core-purpose/identity-pools/forward")
+    before = history(col, studied.id)
+    total = col.note_count()
+    col.close()
+    text = ws.source.read_text(encoding="utf-8")
+    header = "| Identity Pools — Temporary AWS credentials for any identity |"
+    assert header in text
+    ws.source.write_text(
+        text.replace(
+            header, "| Cognito Identity Pools — Temporary AWS credentials for any identity |"
+        ),
+        encoding="utf-8",
+    )
+    report = ws.build().decks[0]
+    assert report.new == 0 and report.removed == 0 and report.renamed
+    col = ws.open()
+    try:
+        log = import_apkg(col, ws.apkg)
+        assert len(log.new) == 0 and len(log.conflicting) == 0
+        assert col.note_count() == total
+        assert history(col, studied.id) == before
+        assert "Cognito Identity Pools" in col.get_card(studied.id).note()["Prompt"]
+    finally:
+        col.close()
+
+
+def test_remove_row_then_readme_step_removes_exactly_that_row(ws: Workspace) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    search = "tag:cardgen::removed"
+    assert search in readme  # the README's one step
+    col = ws.open()
+    total = col.note_count()
+    present = _existing(col)
+    col.close()
+    edit_row(ws.source, "MFA Support", lambda cells: None)
+    report = ws.build().decks[0]
+    expected = row_guids(MFA) & present
+    assert report.removed == len(expected) and report.new == 0
+    col = ws.open()
+    try:
+        log = import_apkg(col, ws.apkg)
+        assert len(log.new) == 0
+        assert guids(col, log.updated) == expected  # tombstones: tagged, newer mod time
+        found = col.find_notes(search)
+        assert {col.get_note(n).guid for n in found} == expected
+        col.remove_notes(found)  # "select all, Notes > Delete"
+        assert col.note_count() == total - len(expected)
+        assert not (_existing(col) & expected)
+        assert col.fix_integrity()[1]
+        # Importing the same package again can only bring back card-less markers: nothing to
+        # study, found and removed by the same step; --forget-removed stops shipping them.
+        cards = col.card_count()
+        log = import_apkg(col, ws.apkg)
+        assert len(log.updated) == 0 and guids(col, log.new) <= expected
+        assert col.card_count() == cards
+        col.remove_notes(col.find_notes(search))
+        assert col.note_count() == total - len(expected)
+    finally:
+        col.close()
+    result = build(
+        [ws.source.parent],
+        BuildOptions(output=ws.decks, formats=("apkg",), clock=T1 + 60, forget_removed=True),
+    )
+    assert result.decks[0].forgotten == len(expected)
+    col = ws.open()
+    try:
+        log = import_apkg(col, ws.apkg)
+        assert (len(log.new), len(log.updated)) == (0, 0)
+    finally:
+        col.close()
+
+
+def test_changed_styling_updates_the_note_type(ws: Workspace, monkeypatch) -> None:
+    from cardgen.writers import apkg
+
+    original = apkg.css()
+    monkeypatch.setattr(apkg, "css", lambda: original + "\n.cg-test-marker { color: inherit; }\n")
+    result = ws.build()
+    assert result.decks[0].changed == 0  # styling is the note type's, not the notes'
+    col = ws.open()
+    try:
+        log = import_apkg(col, ws.apkg)
+        assert len(log.conflicting) == 0 and len(log.new) == 0
+        model = col.models.by_name("cardgen Q/A")
+        assert ".cg-test-marker" in model["css"]
+        assert ".cg-test-marker" in col.models.by_name("cardgen Cloze")["css"]
+    finally:
+        col.close()
+
+
+HOSTILE = """---
+id: hostile
+source: a test
+---
+
+# Hostile values
+
+| Feature | Alpha | Beta |
+|---|---|---|
+| Script | <script>alert(1)</script> runs in Alpha | Beta escapes & encodes output |
+| Template | {{c1::Alpha}} and {{Front}} in a value | Beta uses [sound:x.mp3] and a::b |
+
+## Traps
+
+- **Cloze in cloze:** Alpha hides **{{c2::fake}} & <b>bold</b>** but not {{c3::this}}.
+"""
+
+
+def test_hostile_values_render_as_text(tmp_path: Path) -> None:
+    src = tmp_path / "sources"
+    src.mkdir()
+    (src / "hostile.md").write_text(HOSTILE, encoding="utf-8")
+    decks = tmp_path / "decks"
+    result = build([src], BuildOptions(output=decks, formats=("apkg",), clock=T0))
+    assert not result.errors, [d.format() for d in result.errors]
+    col = Collection(str(tmp_path / "hostile.anki2"))
+    try:
+        import_apkg(col, decks / "hostile.apkg")
+        assert col.fix_integrity()[1]
+        shown = []
+        for cid in col.find_cards(""):
+            card = col.get_card(cid)
+            for side in (card.question(), card.answer()):
+                body = side.split("</style>")[-1]
+                assert "<script" not in body and "<b>" not in body
+                assert "{{" not in body
+                shown.append(html.unescape(re.sub(r"<[^>]+>", "", body)))
+        text = "\n".join(shown)
+        assert "<script>alert(1)</script> runs in Alpha" in text
+        assert "Beta escapes & encodes output" in text
+        assert "{{c1::Alpha}} and {{Front}} in a value" in text
+        assert "[sound:x.mp3] and a::b" in text
+        assert "{{c2::fake}} & <b>bold</b>" in text
+        # The trap has one bold span: one cloze card, however many fake clozes it shows.
+        clozes = col.find_cards("tag:cloze")
+        assert len(clozes) == 1
+    finally:
+        col.close()

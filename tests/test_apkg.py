@@ -1,0 +1,168 @@
+"""writers/apkg: the package as bytes (read back with zipfile + sqlite3; Anki itself is exercised
+in test_anki_roundtrip)."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from cardgen.cards import build_cards
+from cardgen.parse import parse_file, parse_text
+from cardgen.writers import apkg
+from tests.conftest import COGNITO
+
+
+@pytest.fixture(scope="module")
+def cognito():
+    doc, diags = parse_file(COGNITO)
+    assert doc is not None and not [d for d in diags if d.is_error]
+    return doc, build_cards(doc)
+
+
+def pack(doc, cards, mods=None, media=None, model_mod=1_700_000_000, tombstones=()):
+    contents = [apkg.note_content(c, doc) for c in cards]
+    notes = [
+        apkg.PackNote(content, content.key, (mods or {}).get(content.key, 1_700_000_000))
+        for content in contents
+    ]
+    for key, model, n, mod in tombstones:
+        notes.append(apkg.PackNote(apkg.tombstone_content(key, model, n, doc), key, mod))
+    return apkg.package(doc, notes, media or {}, model_mod)
+
+
+def open_db(data: bytes, tmp_path: Path) -> sqlite3.Connection:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        (tmp_path / "c.anki2").write_bytes(zf.read("collection.anki2"))
+    return sqlite3.connect(tmp_path / "c.anki2")
+
+
+def test_identical_input_gives_identical_bytes(cognito) -> None:
+    doc, cards = cognito
+    assert pack(doc, cards) == pack(doc, cards)
+
+
+def test_zip_entries_have_fixed_dates(cognito) -> None:
+    doc, cards = cognito
+    with zipfile.ZipFile(io.BytesIO(pack(doc, cards))) as zf:
+        infos = zf.infolist()
+        assert [i.filename for i in infos] == ["collection.anki2", "media"]
+        assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+        assert json.loads(zf.read("media")) == {}
+
+
+def test_notes_carry_their_own_mod_times_and_stable_guids(cognito, tmp_path: Path) -> None:
+    doc, cards = cognito
+    key = cards[0].key
+    db = open_db(pack(doc, cards, mods={key: 1_800_000_123}), tmp_path)
+    rows = dict(db.execute("select guid, mod from notes"))
+    assert rows[apkg.guid(key)] == 1_800_000_123
+    assert rows[apkg.guid(cards[1].key)] == 1_700_000_000
+    assert set(rows) == {apkg.guid(c.key) for c in cards}
+    assert apkg.guid(key) == __import__("genanki").guid_for("cardgen", key)
+    ids = [r[0] for r in db.execute("select id from notes")]
+    assert len(set(ids)) == len(ids)
+    card_mods = dict(db.execute("select n.guid, c.mod from cards c join notes n on c.nid = n.id"))
+    assert card_mods[apkg.guid(key)] == 1_800_000_123
+
+
+def test_note_types_have_fixed_ids_and_field_ids(cognito, tmp_path: Path) -> None:
+    doc, cards = cognito
+    db = open_db(pack(doc, cards), tmp_path)
+    models = json.loads(db.execute("select models from col").fetchone()[0])
+    assert set(models) == {str(apkg.QA_MODEL_ID), str(apkg.CLOZE_MODEL_ID)}
+    qa = models[str(apkg.QA_MODEL_ID)]
+    cloze = models[str(apkg.CLOZE_MODEL_ID)]
+    assert [f["name"] for f in qa["flds"]] == list(apkg.QA_FIELDS)
+    assert [f["name"] for f in cloze["flds"]] == list(apkg.CLOZE_FIELDS)
+    assert all(isinstance(f["id"], int) for f in qa["flds"] + cloze["flds"])
+    assert all(isinstance(t["id"], int) for t in qa["tmpls"] + cloze["tmpls"])
+    assert cloze["type"] == 1 and qa["type"] == 0
+    assert qa["mod"] == 1_700_000_000
+    for model in (qa, cloze):
+        css = model["css"]
+        assert ".nightMode" in css and ".night_mode" in css
+        assert "@media (max-width" in css
+    decks = json.loads(db.execute("select decks from col").fetchone()[0])
+    names = {d["name"]: int(i) for i, d in decks.items()}
+    assert names[doc.deck] == apkg.deck_id(doc.id)
+
+
+def test_fields_use_classes_not_inline_colours_and_show_the_source(cognito) -> None:
+    doc, cards = cognito
+    for card in cards:
+        content = apkg.note_content(card, doc)
+        joined = "".join(content.fields)
+        assert "style=" not in joined and "color" not in joined
+        source = content.fields[-1]
+        assert "cg-title" in source and "Authentication vs Authorization" in source
+        assert doc.source and "CertAI Tutor" in source
+
+
+def test_tags_never_contain_spaces() -> None:
+    doc, _ = parse_text(
+        "---\ntags: [exam prep, 'two  words']\n---\n# T\n\n| F | Big Thing | Other |\n"
+        "|---|---|---|\n| Cost | cheap per month | dear per year |\n",
+        "t.md",
+    )
+    for card in build_cards(doc):
+        tags = apkg.note_content(card, doc).tags
+        assert tags and all(" " not in t and t for t in tags)
+        assert "cardgen" in tags and card.kind in tags
+    assert apkg.anki_tag(" a b\tc ") == "a-b-c"
+
+
+def test_compare_answer_is_a_table_and_cloze_counts_deletions(cognito) -> None:
+    doc, cards = cognito
+    compare = next(c for c in cards if c.kind == "compare")
+    content = apkg.note_content(compare, doc)
+    assert content.model == "qa" and content.fields[2].startswith('<table class="cg-compare">')
+    trap = next(c for c in cards if c.kind == "cloze")
+    content = apkg.note_content(trap, doc)
+    assert content.model == "cloze"
+    assert content.cards == content.fields[0].count("{{c") >= 1
+    identify = next(c for c in cards if c.kind == "identify")
+    content = apkg.note_content(identify, doc)
+    assert content.fields[0]  # the question ("Core Purpose — … or …?") is the context line
+
+
+def test_media_are_packed_under_content_hashed_names(cognito, tmp_path: Path) -> None:
+    doc, cards = cognito
+    names = apkg.media_names({"img/a.png": b"one", "b.JPG": b"two"})
+    assert names["img/a.png"].startswith("cardgen-") and names["img/a.png"].endswith(".png")
+    assert names["b.JPG"].endswith(".jpg")
+    assert apkg.media_names({"x.png": b"other"})["x.png"] != names["img/a.png"]
+    data = pack(doc, cards, media={names["img/a.png"]: b"one"})
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert json.loads(zf.read("media")) == {"0": names["img/a.png"]}
+        assert zf.read("0") == b"one"
+
+
+def test_tombstones_are_tagged_and_keep_their_card_count(cognito, tmp_path: Path) -> None:
+    doc, cards = cognito
+    data = pack(
+        doc, cards[:3], tombstones=[("gone/qa", "qa", 1, 1_800_000_000), ("gone/c", "cloze", 3, 5)]
+    )
+    db = open_db(data, tmp_path)
+    rows = {g: (t, f) for g, t, f in db.execute("select guid, tags, flds from notes")}
+    tags, fields = rows[apkg.guid("gone/c")]
+    assert apkg.REMOVED_TAG in tags.split()
+    assert all(f"{{{{c{i}::" in fields for i in (1, 2, 3))
+    n_cards = db.execute(
+        "select count() from cards c join notes n on c.nid = n.id where n.guid = ?",
+        (apkg.guid("gone/c"),),
+    ).fetchone()[0]
+    assert n_cards == 3
+    assert apkg.REMOVED_TAG in rows[apkg.guid("gone/qa")][0].split()
+
+
+def test_models_hash_follows_css(monkeypatch) -> None:
+    before = apkg.models_hash()
+    assert before == apkg.models_hash()
+    original = apkg.css()
+    monkeypatch.setattr(apkg, "css", lambda: original + "\n/* changed */\n")
+    assert apkg.models_hash() != before

@@ -1,0 +1,160 @@
+"""render: Markdown -> HTML that Anki shows as written (no template, cloze or media syntax)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from cardgen import render
+
+
+def visible(out: str) -> str:
+    """What a reader sees: tags dropped, character references decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", out))
+
+
+def test_raw_html_is_escaped_and_ampersand_encoded() -> None:
+    out = render.inline("<script>alert(1)</script> & <b>x</b>")
+    assert "<script" not in out and "<b>" not in out
+    assert "&amp;" in out
+    assert visible(out) == "<script>alert(1)</script> & <b>x</b>"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{Front}}",
+        "{{c1::secret}}",
+        "{{c1::a::hint}}",
+        "a::b",
+        "[sound:x.mp3]",
+        "{{#Tags}}x{{/Tags}}",
+    ],
+)
+def test_anki_syntax_is_inert(text: str) -> None:
+    out = render.inline(f"before {text} after")
+    assert "{" not in out and "}" not in out and "::" not in out and "[sound" not in out
+    assert visible(out) == f"before {text} after"
+
+
+def test_markdown_inline_is_rendered() -> None:
+    out = render.inline("**bold** *em* `code <x>` [link](https://example.com)")
+    assert "<strong>bold</strong>" in out and "<em>em</em>" in out
+    assert "<code>code &lt;x&gt;</code>" in out
+    assert 'href="https&#58;//example.com"' not in out  # a single colon stays
+    assert 'href="https://example.com"' in out
+
+
+def test_br_in_text_is_a_line_break_and_only_that_tag() -> None:
+    out = render.inline("line one<br>line two<br/>three<BR />four <i>no</i>")
+    assert out.count("<br>") == 3
+    assert "<i>" not in out and "&lt;i&gt;" in out
+    code = render.inline("`a<br>b`")
+    assert "<br>" not in code and "a&lt;br&gt;b" in code
+
+
+def test_br_in_a_block_table_cell() -> None:
+    out = render.block("| a | b |\n|---|---|\n| x<br>y | z |")
+    assert "<td>x<br>y</td>" in out
+
+
+def test_math_becomes_mathjax_delimiters() -> None:
+    assert render.inline("area $x_1^2 * y$ here") == r"area \(x_1^2 * y\) here"
+    out = render.inline(r"$$\frac{a}{b}$$")
+    assert out.startswith(r"\[") and out.endswith(r"\]")
+    assert visible(out) == r"\[\frac{a}{b}\]"
+    assert "{" not in out  # braces encoded: no template syntax, MathJax reads the decoded text
+    assert visible(render.inline("$a<b$")) == r"\(a<b\)"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["costs $5 to $10", "from $0.0055/MAU", r"an escaped \$x$ sign", "`$x$` in code", "$ x$"],
+)
+def test_dollars_that_are_not_math_stay_text(text: str) -> None:
+    out = render.inline(text)
+    assert r"\(" not in out and r"\[" not in out
+    assert "$" in visible(out)
+
+
+def test_code_block_is_left_aligned_and_highlighted() -> None:
+    src = '```python\ndef f(x):  # note\n    return "s" + 1\n```'
+    out = render.block(src)
+    assert out.startswith('<pre class="cg-code" data-lang="python"><code>')
+    assert '<span class="cg-k">def</span>' in out
+    assert '<span class="cg-c"># note</span>' in out
+    assert '<span class="cg-s">"s"</span>' in out
+    assert '<span class="cg-n">1</span>' in out
+    assert "style=" not in out  # colours live in the note type's CSS
+    assert visible(out).startswith("def f(x):  # note\n    return")
+
+
+def test_code_block_keeps_dollars_and_braces_as_written() -> None:
+    out = render.block('```sh\necho "${HOME}" $PATH\n```')
+    assert visible(out).strip() == 'echo "${HOME}" $PATH'
+    assert "{" not in out and r"\(" not in out
+
+
+def test_highlight_languages() -> None:
+    sql = render.highlight("SELECT a FROM t -- all", "sql")
+    assert '<span class="cg-k">SELECT</span>' in sql and '<span class="cg-c">-- all</span>' in sql
+    js = render.highlight("const x = 1; // one", "js")
+    assert '<span class="cg-k">const</span>' in js and '<span class="cg-c">// one</span>' in js
+    json_out = render.highlight('{"a": true}', "json")
+    assert (
+        '<span class="cg-s">"a"</span>' in json_out and '<span class="cg-k">true</span>' in json_out
+    )
+
+
+def test_cloze_numbers_each_bold_span() -> None:
+    out, n = render.cloze(
+        "User Pools issue **JWT tokens**; Identity Pools issue **AWS credentials**."
+    )
+    assert n == 2
+    assert (
+        out == "User Pools issue {{c1::JWT tokens}}; Identity Pools issue {{c2::AWS credentials}}."
+    )
+
+
+def test_cloze_content_cannot_break_out() -> None:
+    out, n = render.cloze("Use **AWS::S3 {{c9::x}} }} <b>&**, not __x__ **y:z**")
+    assert n == 3
+    deletions = re.findall(r"\{\{c(\d+)::(.*?)\}\}", out)
+    assert [d[0] for d in deletions] == ["1", "2", "3"]
+    first = deletions[0][1]
+    assert ":" not in first and "{" not in first and "}" not in first
+    assert html.unescape(first) == "AWS::S3 {{c9::x}} }} <b>&"
+    assert deletions[2][1] == "y&#58;z"  # no `::` hint can form
+
+
+def test_cloze_keeps_math_and_nested_emphasis() -> None:
+    out, n = render.cloze("Know **$e = mc^2$ and *why*** by heart")
+    assert n == 1
+    assert out == r"Know {{c1::\(e = mc^2\) and <em>why</em>}} by heart"
+
+
+def test_plain_text_and_table() -> None:
+    assert render.text("A {{b}} <c>") == "A &#123;&#123;b&#125;&#125; &lt;c&gt;"
+    out = render.table(["User Pools", "Identity Pools"], ["JWT & co", ""])
+    assert out.startswith('<table class="cg-compare">')
+    assert "<th>User Pools</th><th>Identity Pools</th>" in out
+    assert '<td data-subject="User Pools">JWT &amp; co</td>' in out
+    assert '<td data-subject="Identity Pools">—</td>' in out
+
+
+def test_images_use_packed_names_or_fall_back_to_alt() -> None:
+    out = render.inline("see ![diagram](img/a.png)", {"img/a.png": "cardgen-abc.png"})
+    assert '<img src="cardgen-abc.png" alt="diagram"' in out
+    assert render.inline("see ![diagram](img/b.png)") == "see diagram"
+
+
+def test_control_characters_never_reach_a_field() -> None:
+    out = render.inline("a\x1fb\x00c")
+    assert "\x1f" not in out and "\x00" not in out
+
+
+def test_front_matter_marker_in_a_block_is_not_swallowed() -> None:
+    out = render.block("---\ntitle: x\n---\nbody")
+    assert "body" in visible(out) and "title: x" in visible(out)
