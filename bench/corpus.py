@@ -210,8 +210,9 @@ def source_text(index: int, seed: int = SEED) -> str:
         "## Decision tree",
         "",
     ]
+    objects = rng.sample(_OBJECTS, 2 * SCENARIOS)  # distinct prompts
     for k in range(SCENARIOS):
-        a, b = rng.sample(_OBJECTS, 2)
+        a, b = objects[2 * k], objects[2 * k + 1]
         out.append(
             f"- Does the question involve {a} {rng.choice(_QUALIFIERS)} or {b}? "
             f"→ {subjects[k % SUBJECTS]}."

@@ -53,18 +53,25 @@ UNSURE_MARGIN = 2.0
 # --------------------------------------------------------------------------------------------
 # Word lists (language of the page: English; residue lists cover a few more languages)
 
-LOADING_WORDS = frozenset(
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+LOADING_WORDS = _wordset(
     """loading cargando chargement carregando caricamento laden ładowanie загрузка
-    yükleniyor betöltés načítání lädt φόρτωση 読み込み中 加载中 載入中 로딩""".split()
+    yükleniyor betöltés načítání lädt φόρτωση 読み込み中 加载中 載入中 로딩"""
 )
 MENU_LINES = frozenset(
-    """skip to content|skip to main content|menu|open menu|close menu|toggle navigation|home|
-    sign in|log in|login|sign up|register|search|share|print|back|next|previous|close|
-    back to top|privacy|privacy policy|terms|terms of use|terms of service|cookies|
-    cookie policy|cookie settings|contact|contact us|about|about us|help|faq|sitemap|
-    was this page helpful?|was this helpful?|yes|no|subscribe|newsletter""".replace("\n", "")
-    .replace("    ", "")
-    .split("|")
+    x.strip()
+    for x in re.split(
+        r"\|",
+        """skip to content|skip to main content|menu|open menu|close menu|toggle navigation|
+        home|sign in|log in|login|sign up|register|search|share|print|back|next|previous|close|
+        back to top|privacy|privacy policy|terms|terms of use|terms of service|cookies|
+        cookie policy|cookie settings|contact|contact us|about|about us|help|faq|sitemap|
+        was this page helpful?|was this helpful?|yes|no|subscribe|newsletter""",
+    )
 )
 FOOTER_PATTERN = re.compile(
     r"^(©|\(c\)\s|copyright\b)|all rights reserved|todos los derechos|tous droits|"
@@ -72,35 +79,40 @@ FOOTER_PATTERN = re.compile(
     re.IGNORECASE,
 )
 # Lower-case words that may sit inside a Title Case label or name ("Time to Live", "Pay per Use").
-CONNECTORS = frozenset(
+CONNECTORS = _wordset(
     """a an and or of the to for in on per with by at via vs vs. versus from into over under
-    without within between as nor""".split()
+    without within between as nor"""
 )
 # Words that open a sentence and do not end a label ("Core Purpose | This is ...").
-OPENERS = frozenset(
+OPENERS = _wordset(
     """a an the this that these those it its if when whenever where while unless although though
     because since as only both all any each every most many some no not never always often
     use using choose pick prefer avoid remember know note watch beware you your we our there
-    here unlike compared do does don't cannot can must should even just also need""".split()
+    here unlike compared do does don't cannot can must should even just also need"""
 )
 # Openers that never sit inside a Title Case label ("Security Groups Since 2023 ..." is a tip).
-CLAUSE_OPENERS = frozenset(
+CLAUSE_OPENERS = _wordset(
     """if when whenever since because unless although though while only always never this
-    these the""".split()
+    these the"""
 )
 # Numbers open a tip only when a lower-case word follows ("Two valid patterns").
-NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten".split())
+NUMBER_WORDS = _wordset("one two three four five six seven eight nine ten")
 # Lead-ins a row tip often starts with ("Scenario: ...", "Exam tip: ...").
-TIP_LEADS = frozenset(
+TIP_LEADS = _wordset(
     """scenario tip note remember trap gotcha pitfall warning important example key exam hint
-    watch mnemonic rule""".split()
+    watch mnemonic rule"""
 )
 TRAPPY = re.compile(
     r"\b(trap|traps|gotcha|pitfall|mistake|confuse|confusing|careful|watch|warning|caution|"
     r"beware|don't|never|remember|myth|misconception|trick)\b",
     re.IGNORECASE,
 )
-SECTION_LEADS = frozenset({"summary", "overview", "in short", "bottom line", "tl;dr", "key takeaway"})
+SECTION_LEADS = frozenset(
+    """summary|overview|in short|bottom line|tl;dr|key takeaway|note|notes|n.b.|nb|disclaimer|
+    update|updated|context|background""".replace("\n", "")
+    .replace("    ", "")
+    .split("|")
+)
 
 _QARROW = re.compile(r"\?\s*(?:→|->|⇒|=>)\s*")
 _SENTENCE_END = re.compile(r"[.!]['\"’”)\]]*\s+(?=[\"'“‘(¿]?[A-Z0-9])")
@@ -110,6 +122,10 @@ _CLOSE_PUNCT = "\"'”’»)]}.,;:!?"
 _QUOTES = "\"'“‘«"
 _DASHES = ("—", "–", "-", "--")
 _LIST_MARKER = re.compile(r"^(?:[-*+•▪►▶]|\d{1,3}[.)])\s+")
+# What would start a block other than a paragraph (heading, quote, list, rule, fence, link def).
+_BLOCK_START = re.compile(
+    r"^(?:#{1,6}(?:\s|$)|>|[-+](?:\s|$)|\d{1,9}[.)](?:\s|$)|=+\s*$|-{3,}|~{3,}|\[[^\]]*\]:)"
+)
 _QUANTITY = re.compile(
     r"(?<![\w.])\d[\d,.]*\s?(?:%|(?:[KMGTP]i?B|ms|GB-month|TPS|MB/s)\b|"
     r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b)"
@@ -180,24 +196,25 @@ def _esc(text: str, *, cell: bool = False, block_start: bool = True) -> str:
     out = re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\_", out)
     if cell:
         out = re.sub(r"(?<!\\)\|", r"\|", out)
-    if block_start:
-        if re.match(r"^(?:[#>+=-]|\d{1,9}[.)](?:\s|$))", out):
-            m = re.match(r"^\d{1,9}", out)
-            out = out[: m.end()] + "\\" + out[m.end() :] if m else "\\" + out
+    if block_start and _BLOCK_START.match(out):
+        m = re.match(r"^\d{1,9}", out)
+        out = out[: m.end()] + "\\" + out[m.end() :] if m else "\\" + out
     return out
 
 
 def _yaml_scalar(value: str) -> str:
-    """A YAML scalar: plain when clearly safe, else a JSON (= YAML double-quoted) string."""
+    """A YAML scalar that reads back as this string: plain when clearly safe (starts with a
+    letter, no `: ` or ` #`, not a YAML 1.1 boolean or null), else JSON (= YAML double-quoted)."""
     plain_ok = (
-        re.match(r"^[A-Za-z0-9(][^\n]*$", value)
+        re.match(r"^[A-Za-z][^\n]*$", value)
+        and value.isprintable()
+        and not any(ch in value for ch in "\u0085\u2028\u2029\ufeff")
         and ": " not in value
         and " #" not in value
         and not value.endswith((":", " "))
-        and value.lower() not in ("yes", "no", "true", "false", "on", "off", "null", "~")
-        and not re.match(r"^[\d.:+-]+$", value)
+        and value.lower() not in ("y", "n", "yes", "no", "true", "false", "on", "off", "null")
     )
-    return value if plain_ok else json.dumps(value, ensure_ascii=False)
+    return value if plain_ok else json.dumps(value, ensure_ascii=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -319,6 +336,8 @@ def _split_header(cell: str, corpus: _Corpus, exclude: Iterable[int]) -> _Split:
     toks = _tokens(cell)
     words = [t for t, _, _ in toks]
     n = len(words)
+    if not n:
+        return _Split("", "", 0.0)
     exclude = list(exclude)
     cands: list[_Split] = []
     for k in [*range(1, min(n, MAX_LABEL_WORDS + 1)), n]:
@@ -376,6 +395,8 @@ def _split_row(
     toks = _tokens(cell)
     words = [t for t, _, _ in toks]
     n = len(words)
+    if not n:
+        return _Split("", "", 0.0)
     exclude = list(exclude)
     names = [s.split() for s in subjects if s]
     cands: list[_Split] = []
@@ -402,9 +423,7 @@ def _split_row(
             strong = True
         elif first[:1] in "([{":
             score -= 3
-        elif kind == "low":
-            score -= 8
-        elif kind in ("sym", "conn"):
+        elif kind in ("low", "sym", "conn"):
             score -= 8
         # a lead-in ending in a colon: `Scenario:` or `Critical trap:`
         colon_at = next((i for i in range(k, min(k + 3, n)) if words[i].endswith(":")), None)
@@ -427,10 +446,7 @@ def _split_row(
         elif vocab and core_first.lower() in vocab:
             score -= 1
         low_core = core_first.lower()
-        if low_core in OPENERS:
-            score += 3
-            strong = True
-        elif low_core in NUMBER_WORDS and nxt_lower:
+        if low_core in OPENERS or (low_core in NUMBER_WORDS and nxt_lower):
             score += 3
             strong = True
         if nxt_lower:
@@ -578,14 +594,27 @@ def _attribution_parts(s: str) -> list[str] | None:
     return parts
 
 
+def _is_label_like(s: str) -> bool:
+    """Short Title Case text without end punctuation: a heading, a menu entry."""
+    s = s.strip()
+    return (
+        bool(s)
+        and not re.search(r"[.:;,!]$", s)
+        and not _QARROW.search(s)
+        and sum(1 for w in s.split() if _kind(w) == "low") <= 1
+    )
+
+
 def _is_nav_like(s: str) -> bool:
     s = s.strip()
+    if _residue_kind(s):
+        return True
     return (
         _words(s) <= 5
         and len(s) <= 40
-        and not re.search(r"[.:;,]$", s)
+        and not re.search(r"[.:;,!]$", s)
         and not _QARROW.search(s)
-        or bool(_residue_kind(s))
+        and sum(1 for w in s.split() if _kind(w) == "low") <= 1
     )
 
 
@@ -616,6 +645,15 @@ class _TrapParts:
 
 def _trap_parts(s: str, corpus: _Corpus) -> _TrapParts | None:
     """Title and text of a trap-like paragraph, or None when nothing marks it as a trap."""
+    parts = _trap_lead(s, corpus)
+    if parts is None or not re.search(r"\w", s):
+        return None
+    if not re.search(r"\w", parts.title) or not re.search(r"\w", parts.text):
+        return _TrapParts("", "", s, 0)  # a lead-in with nothing after it is no title
+    return parts
+
+
+def _trap_lead(s: str, corpus: _Corpus) -> _TrapParts | None:
     toks = _tokens(s)
     words = [t for t, _, _ in toks]
     caps = _caps_lead(words)
@@ -722,8 +760,11 @@ class _Importer:
                             self.loc(start + 1),
                             "I005",
                             f"row has {len(values)} cells, the header has {ncols}; "
-                            + ("padded with empty cells" if len(values) < ncols else
-                               "extra cells joined into the last one"),
+                            + (
+                                "padded with empty cells"
+                                if len(values) < ncols
+                                else "extra cells joined into the last one"
+                            ),
                         )
                     )
                     if len(values) < ncols:
@@ -747,27 +788,39 @@ class _Importer:
     def _classify(self, table_lines: set[int]) -> list[tuple[int, str]]:
         """Drop residue; return the remaining non-table lines as (line number, text)."""
         out: list[tuple[int, str]] = []
-        first_table = min(table_lines) + 1 if table_lines else len(self.lines) + 1
+        first_content = next(
+            (
+                no
+                for no, raw in enumerate(self.lines, 1)
+                if raw.strip() and no - 1 not in table_lines and not _residue_kind(raw.strip())
+            ),
+            0,
+        )
         # attribution: the last dotted line that carries a digit (date, year, exam code)
         attribution = 0
-        for no in range(len(self.lines), 0, -1):
+        for no in range(len(self.lines), first_content, -1):
             if no - 1 in table_lines:
                 continue
             parts = _attribution_parts(_strip_emoji(self.lines[no - 1]))
-            if parts and no > first_table:
+            if parts:
                 attribution = no
                 self.source = " · ".join(parts)
                 self.source_parts = parts
                 break
-        # trailing navigation: short lines at the very end of the page
+        # trailing navigation: a run of short lines at the very end of the page, after the
+        # attribution or at least two of them (one short last line may be content)
         tail = len(self.lines) + 1
-        for no in range(len(self.lines), 0, -1):
+        run = 0
+        for no in range(len(self.lines), first_content, -1):
             s = self.lines[no - 1].strip()
-            if no - 1 in table_lines or no == attribution or no <= first_table:
+            if no - 1 in table_lines or no == attribution:
                 break
             if s and not _is_nav_like(s):
                 break
             tail = no
+            run += bool(s)
+        if run < 2 and not (attribution and tail > attribution):
+            tail = len(self.lines) + 1
         for no, raw in enumerate(self.lines, 1):
             if no - 1 in table_lines or not raw.strip():
                 continue
@@ -783,8 +836,8 @@ class _Importer:
                 self.residue.append((no, s, why))
                 continue
             out.append((no, s))
-        for no, s in out:
-            self.corpus.add(_strip_emoji(s))
+        for _, text in out:
+            self.corpus.add(_strip_emoji(text))
         return out
 
     # ---- tables ----------------------------------------------------------------------------
@@ -836,15 +889,15 @@ class _Importer:
             labels: list[str] = []
             for r in t.rows:
                 values = [r.cells[j] for j in range(1, len(r.cells)) if j != t.tip_col]
-                label = self._unique(r.cells[0] or f"Row {len(labels) + 1}", labels,
-                                     self.loc(r.line), "label")
+                label = self._unique(
+                    r.cells[0] or f"Row {len(labels) + 1}", labels, self.loc(r.line), "label"
+                )
                 labels.append(label)
                 rows.append((r.line, label, r.cells[t.tip_col], values))
             return header_out, rows
-        colon_labels = (
-            sum(1 for r in t.rows if re.match(r"^[^:\s][^:]{0,59}:\s", r.cells[0])) * 2
-            > len(t.rows)
-        )
+        colon_labels = sum(
+            1 for r in t.rows if re.match(r"^[^:\s][^:]{0,59}:\s", r.cells[0])
+        ) * 2 > len(t.rows)
         # pass 1, then pass 2 for unsure rows with the vocabulary of the sure labels
         splits = [
             _split_row(r.cells[0], self.corpus, r.segs[:1], names, colon_labels) for r in t.rows
@@ -919,11 +972,17 @@ class _Importer:
             )
             # without a table the first line is still the title; the rest is body
             intro, body = content[:1], content[1:]
+        events: list[tuple[int, str, object]] = [(t.line, "table", t) for t in tables]
+        if len(intro) >= 3 and first_table is not None:
+            no, last = intro[-1]
+            last = _strip_emoji(last)
+            if _is_label_like(last) and _words(last) <= 5:
+                events.append((no, "heading", last))  # e.g. "Comparison Table"
+                intro = intro[:-1]
         if intro:
             self.title_line, self.title = intro[0][0], _strip_emoji(intro[0][1])
             self.description = [(no, _strip_emoji(s)) for no, s in intro[1:]]
         # tables go where they stood, between the body's lines
-        events: list[tuple[int, str, object]] = [(t.line, "table", t) for t in tables]
         events += [(no, "line", s) for no, s in body]
         events.sort(key=lambda e: e[0])
         lines_only = [(no, s) for no, kind, s in events if kind == "line"]
@@ -934,6 +993,9 @@ class _Importer:
         section = ""  # kind of the current section: note | trap | scenario | "" (none)
         trap_run = False
         for no, kind, obj in events:
+            if kind == "heading":
+                self.blocks.append(_Block("heading", no, str(obj)))
+                continue
             if kind == "table":
                 self.blocks.append(_Block("table", no, table=obj))  # type: ignore[arg-type]
                 section, trap_run = "", False
@@ -948,24 +1010,37 @@ class _Importer:
                 self.blocks.append(_Block("heading", no, s.rstrip(":").strip()))
                 trap_run = False
                 continue
-            lead = re.match(r"^([A-Za-z][A-Za-z ;]{1,20}):\s+(.*)$", s)
+            lead = re.match(r"^([A-Za-z][A-Za-z .;]{0,20}):\s+(.*)$", s)
             if lead and lead.group(1).strip().lower() in SECTION_LEADS and not trap_run:
                 self.blocks.append(_Block("heading", no, lead.group(1).strip()))
                 self.blocks.append(_Block("para", no, lead.group(2).strip()))
                 section, trap_run = "note", False
                 continue
-            if _QARROW.search(s):
-                for prompt, answer in self._scenarios(no, s):
+            pairs = self._scenarios(no, s) if _QARROW.search(s) else []
+            if pairs and all(re.search(r"\w", p) and re.search(r"\w", a) for p, a in pairs):
+                for prompt, answer in pairs:
                     self.blocks.append(_Block("scenario", no, prompt, (answer,)))
                 trap_run = False
                 continue
+            if pairs:
+                self.diags.append(
+                    warning(
+                        self.loc(no),
+                        "I009",
+                        "reads like a decision-tree line but a side of an arrow is empty; "
+                        "not made a scenario",
+                    )
+                )
             parts = _trap_parts(s, self.corpus)
             strong = parts is not None and (
                 parts.lead_caps
                 or _is_caps(parts.title.split()[0] if parts.title else "")
                 or TRAPPY.search(parts.title)
             )
-            if section == "trap" or strong or (parts is not None and (trap_run or not section)):
+            placeable = re.search(r"\w", s) is not None
+            if placeable and (
+                section == "trap" or strong or (parts is not None and (trap_run or not section))
+            ):
                 if parts is None:
                     parts = _TrapParts("", "", s, 0)
                 self.blocks.append(
@@ -1007,15 +1082,18 @@ class _Importer:
             )
 
     def _is_heading(self, s: str, nxt: str) -> bool:
+        """A short Title Case (or ALL-CAPS) line with no end punctuation, followed by text."""
         if not s or _words(s) > 8 or len(s) > 60:
             return False
-        if re.search(r"[.,;]$", s) or _QARROW.search(s) or "→" in s:
+        if re.search(r"[.,;!]$", s) or _QARROW.search(s) or "→" in s:
             return False
         if not (s[0].isupper() or s[0].isdigit()):
             return False
-        if _trap_parts(s, self.corpus) and s.rstrip().endswith(":") is False:
+        if sum(1 for w in s.split() if _kind(w) == "low") > (1 if _words(s) > 3 else 2):
             return False
-        return bool(nxt) and (_words(nxt) >= 8 or bool(_QARROW.search(nxt)))
+        return bool(nxt) and (
+            _words(nxt) >= 6 or bool(re.search(r"[.!?]$", nxt)) or bool(_QARROW.search(nxt))
+        )
 
     def _scenarios(self, no: int, s: str) -> list[tuple[str, str]]:
         s = _LIST_MARKER.sub("", s)
@@ -1052,9 +1130,8 @@ class _Importer:
     def _report_residue(self) -> None:
         groups: list[list[tuple[int, str, str]]] = []
         for item in self.residue:
-            if groups and item[0] - groups[-1][-1][0] <= 2 and item[2] == groups[-1][-1][2]:
-                groups[-1].append(item)
-            elif groups and item[0] - groups[-1][-1][0] == 1:
+            gap = item[0] - groups[-1][-1][0] if groups else 99
+            if gap == 1 or (gap <= 2 and item[2] == groups[-1][-1][2]):
                 groups[-1].append(item)
             else:
                 groups.append([item])
@@ -1083,7 +1160,7 @@ class _Importer:
     def _render(self) -> str:
         deck, tags = self._deck_and_tags()
         doc_id = self.doc_id or title_slug_of(self.title)
-        out: list[str] = ["---", f"id: {doc_id}", f"deck: {_yaml_scalar(deck)}"]
+        out = ["---", f"id: {_yaml_scalar(doc_id)}", f"deck: {_yaml_scalar(deck)}"]
         if tags:
             out.append("tags: [" + ", ".join(tags) + "]")
         if self.source:
@@ -1094,28 +1171,34 @@ class _Importer:
         expected_traps: list[tuple[str, str]] = []
         unplaced: list[str] = []
         ntables = 0
-        current = ""  # "trap" | "scenario" | "note" | "" — what the last heading opened
+        current = ""  # "trap" | "scenario" | "note" | "table" | "": what the output is in
+        note_heading = ""  # the page heading whose section we are in
         pending_list = False
+        prev = ""
         for b in self.blocks:
+            kind_before, prev = prev, b.kind
+            if pending_list and b.kind not in ("scenario", "trap"):
+                out.append("")
+                pending_list = False
             if b.kind == "table" and b.table is not None:
                 ntables += 1
-                out += [f"## Comparison{'' if ntables == 1 else f' {ntables}'}", ""]
+                if kind_before != "heading":
+                    out += [f"## Comparison{'' if ntables == 1 else f' {ntables}'}", ""]
                 out += self._table_lines(b.table)
                 out.append("")
                 current = "table"
                 continue
             if b.kind == "heading":
                 kind = "trap" if any(w in b.text.lower() for w in TRAP_WORDS) else "note"
-                if pending_list:
-                    out.append("")
-                    pending_list = False
                 out += [f"## {_esc(b.text, block_start=False)}", ""]
-                current = kind
+                current, note_heading = kind, b.text
                 continue
             if b.kind == "para":
-                if pending_list:
-                    out.append("")
-                    pending_list = False
+                if current in ("trap", "table", ""):
+                    # back to the page's section after a run of traps: re-open it
+                    heading = f"{note_heading} (continued)" if note_heading else "Notes"
+                    out += [f"## {_esc(heading, block_start=False)}", ""]
+                    current = "note"
                 out += [_esc(b.text), ""]
                 continue
             if b.kind == "unplaced":
@@ -1123,10 +1206,12 @@ class _Importer:
                 continue
             if b.kind == "scenario":
                 if current in ("trap", "table", ""):
+                    if pending_list:
+                        out.append("")
                     out += [f"## {DECISION_HEADING}", ""]
                     current = "scenario"
                 prompt, answer = b.text, b.extra[0]
-                out.append(f"- {_esc(prompt, block_start=False)} → {_esc(answer, block_start=False)}")
+                out.append(f"- {_esc(prompt)} → {_esc(answer, block_start=False)}")
                 pending_list = True
                 continue
             if b.kind == "trap":
@@ -1135,6 +1220,7 @@ class _Importer:
                         out.append("")
                     out += [f"## {TRAPS_HEADING}", ""]
                     current = "trap"
+                    pending_list = False
                 title, sep, lead = b.extra
                 out.append("- " + self._trap_markdown(b.line, title, sep, b.text, int(lead)))
                 expected_traps.append((title, b.text))
@@ -1180,16 +1266,16 @@ class _Importer:
             )
         body = []
         pos = 0
-        for a, b in spans:
-            body.append(_esc(text[pos:a], block_start=False))
-            body.append("**" + _esc(text[a:b], block_start=False) + "**")
+        for a, b in [*spans, (len(text), len(text))]:
+            body.append(_esc(text[pos:a], block_start=pos == 0 and not title))
+            if b > a:
+                body.append("**" + _esc(text[a:b], block_start=False) + "**")
             pos = b
-        body.append(_esc(text[pos:], block_start=False))
         md = "".join(body)
         if title:
             t = _esc(title, block_start=False)
             return f"**{t}:** {md}" if sep == ":" else f"**{t}** — {md}"
-        return _esc(md[:1], block_start=True) + md[1:] if md[:1] in "#>+=" else md
+        return md
 
     def _self_check(self, markdown: str, traps: list[tuple[str, str]]) -> None:
         doc, diags = parse_text(markdown, self.path)
@@ -1215,6 +1301,14 @@ class _Importer:
             )
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _clean(text: str) -> str:
+    """Normalised line ends; control characters and lone surrogates (never content) removed."""
+    return _CONTROL.sub("", normalise_text(text).replace("\t", " "))
+
+
 def _clip(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
@@ -1234,9 +1328,7 @@ def _emphasis_spans(text: str, corpus: _Corpus, lead_caps: int) -> list[tuple[in
             i += 1
             continue
         j = i
-        while j < len(toks) and (
-            _is_caps(toks[j][0]) or (j > i and toks[j][0] in ("&", "/", "+"))
-        ):
+        while j < len(toks) and (_is_caps(toks[j][0]) or (j > i and toks[j][0] in ("&", "/", "+"))):
             j += 1
             if toks[j - 1][0].endswith((",", ";", ":", ".", "?", "!")):
                 break
@@ -1304,8 +1396,9 @@ def decode_page(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
     """Bytes of a pasted page -> text (BOM dropped, line ends normalised), or an I010 error."""
     loc = Loc(path, 1, 1)
     if len(data) > MAX_PAGE_BYTES:
-        return None, [error(loc, "I010", f"page is {len(data):,} bytes; the limit is "
-                            f"{MAX_PAGE_BYTES:,}")]
+        return None, [
+            error(loc, "I010", f"page is {len(data):,} bytes; the limit is {MAX_PAGE_BYTES:,}")
+        ]
     if b"\x00" in data:
         return None, [error(loc, "I010", "page looks binary (contains NUL bytes)")]
     try:
@@ -1318,7 +1411,7 @@ def decode_page(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
 
 def title_slug(text: str) -> str:
     """The default file stem for a pasted page (from its title line)."""
-    imp = _Importer(path="", lines=normalise_text(text).split("\n"), doc_id=None)
+    imp = _Importer(path="", lines=_clean(text).split("\n"), doc_id=None)
     tables, used = imp._find_tables()
     content = imp._classify(used)
     first = tables[0].line if tables else None
@@ -1334,7 +1427,7 @@ def import_page(
     `path` names the page in diagnostics (line numbers are the page's); `doc_id` is written as
     the front matter `id` (default: the slug of the title).
     """
-    text = normalise_text(text)
+    text = _clean(text)
     if not text.strip():
         return "", [error(Loc(path, 1, 1), "I010", "page is empty")]
     imp = _Importer(path=path, lines=text.split("\n"), doc_id=doc_id)

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 
 from markdown_it.token import Token
 
-from cardgen.parse import markdown
+from cardgen.parse import bold_spans, markdown
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ue000-\ue003]")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -76,10 +76,23 @@ def block(source: str, media: Mapping[str, str] | None = None) -> str:
 def cloze(source: str, media: Mapping[str, str] | None = None) -> tuple[str, int]:
     """A trap text -> HTML whose top-level bold spans are Anki deletions `{{c1::…}}`, `{{c2::…}}`.
 
-    Returns the HTML and the number of deletions. The content of each deletion is escaped like any
-    other text (and its `:` encoded), so nothing inside it can end the deletion or add a hint.
+    Returns the HTML and the number of deletions: always one per bold span the parser found
+    (`parse.bold_spans`), which is what the cards were built from. The content of each deletion is
+    escaped like any other text (and its `:` encoded), so nothing inside it can end the deletion
+    or add a hint.
     """
-    body, maths = _extract_math(_clean(source), block=False)
+    out, count = _cloze(source, media, math=True)
+    if count != len(bold_spans(source)):
+        # Dollar signs tangled with the bold markers (`**$**$`): the parser's reading wins.
+        out, count = _cloze(source, media, math=False)
+    return out, count
+
+
+def _cloze(source: str, media: Mapping[str, str] | None, math: bool) -> tuple[str, int]:
+    if math:
+        body, maths = _extract_math(_clean(source), block=False)
+    else:
+        body, maths = _clean(source), []
     tokens = markdown().parseInline(body, {})
     children = _prepare_inline(tokens[0].children or [] if tokens else [], media)
     marked: list[Token] = []
@@ -231,7 +244,7 @@ def _extract_math(src: str, block: bool) -> tuple[str, list[tuple[str, str]]]:
         if ch == "$":
             if src.startswith("$$", i):
                 j = _find_unescaped(src, "$$", i + 2)
-                if j > i + 2 and src[i + 2 : j].strip():
+                if j > i + 2 and src[i + 2 : j].strip() and "**" not in src[i:j]:
                     out.append(slot("\\[", src[i + 2 : j].strip(), "\\]", src[i : j + 2]))
                     i = j + 2
                     continue
@@ -301,6 +314,8 @@ def _inline_math_end(src: str, i: int) -> int:
         if c == "$":
             if src[j - 1] in " \t\n" or (j + 1 < n and src[j + 1].isdigit()):
                 return -1
+            if "**" in src[i:j] or "__" in src[i:j]:
+                return -1  # `**$5** … **$x**`: the bold markers win, as the parser sees them
             return j
         j += 1
     return -1

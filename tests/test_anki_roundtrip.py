@@ -9,8 +9,10 @@ copy of that folder (source, decks, lock and collection).
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -416,3 +418,38 @@ def test_hostile_values_render_as_text(tmp_path: Path) -> None:
         assert len(clozes) == 1
     finally:
         col.close()
+
+
+def test_images_are_imported_as_media_under_content_names(tmp_path: Path) -> None:
+    src = tmp_path / "sources"
+    (src / "img").mkdir(parents=True)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
+    (src / "img" / "flow.png").write_bytes(png)
+    (src / "pics.md").write_text(
+        "---\nid: pics\nsource: a test\n---\n\n# Pictures\n\n| Feature | Alpha | Beta |\n"
+        "|---|---|---|\n| Flow | ![flow](img/flow.png) then a long answer | plain words here |\n",
+        encoding="utf-8",
+    )
+    decks = tmp_path / "decks"
+    result = build([src], BuildOptions(output=decks, formats=("apkg",), clock=T0))
+    assert not result.errors, [d.format() for d in result.errors]
+    col = Collection(str(tmp_path / "pics.anki2"))
+    try:
+        import_apkg(col, decks / "pics.apkg")
+        names = set(
+            re.findall(
+                r'src="(cardgen-[0-9a-f]+\.png)"',
+                "".join(col.get_note(n).joined_fields() for n in col.find_notes("")),
+            )
+        )
+        assert len(names) == 1
+        name = names.pop()
+        assert col.media.have(name)
+        assert (Path(col.media.dir()) / name).read_bytes() == png
+    finally:
+        col.close()
+    (src / "img" / "flow.png").write_bytes(png + b"changed")
+    build([src], BuildOptions(output=decks, formats=("apkg",), clock=T1))
+    with zipfile.ZipFile(decks / "pics.apkg") as zf:
+        (new_name,) = json.loads(zf.read("media")).values()
+    assert new_name != name and new_name.endswith(".png")

@@ -6,8 +6,11 @@ import html
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cardgen import render
+from cardgen.parse import bold_spans
 
 
 def visible(out: str) -> str:
@@ -158,3 +161,37 @@ def test_control_characters_never_reach_a_field() -> None:
 def test_front_matter_marker_in_a_block_is_not_swallowed() -> None:
     out = render.block("---\ntitle: x\n---\nbody")
     assert "body" in visible(out) and "title: x" in visible(out)
+
+
+_pieces = st.sampled_from(
+    [
+        "**",
+        "*",
+        "`",
+        "$",
+        "{{",
+        "}}",
+        "::",
+        "c1",
+        "<br>",
+        "<b>",
+        "&",
+        "[",
+        "]",
+        " ",
+        "x",
+        "AWS",
+        "\\",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_pieces, max_size=30).map("".join))
+def test_property_output_is_inert_and_clozes_match_the_parser(text: str) -> None:
+    out = render.inline(text)
+    assert "{" not in out and "}" not in out and "::" not in out
+    cloze_out, n = render.cloze(text)
+    assert n == len(bold_spans(text))
+    assert len(re.findall(r"\{\{c\d+::", cloze_out)) == n
+    assert "\x1f" not in cloze_out

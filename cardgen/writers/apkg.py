@@ -159,6 +159,8 @@ def note_content(card: Card, doc: Document, media: Mapping[str, str] | None = No
     tags = _tags(card.tags)
     if card.kind == "cloze":
         text, count = render.cloze(card.prompt, media)
+        if count == 0:  # cannot happen for cards from `cards.py`; a cloze note needs a deletion
+            text, count = f"{{{{c1::{text}}}}}", 1
         context = render.inline(card.extra, media) if card.extra else ""
         return NoteContent(card.key, "cloze", (text, context, "", src), tags, max(count, 1))
     prompt = render.inline(card.prompt, media)

@@ -478,13 +478,14 @@ def _face(
     }
 
 
-def card_faces(doc: Document, card: Card, content: _Content) -> tuple[dict, dict]:
-    """The front and back of one printed card: lists of paragraphs of spans."""
+def card_faces(card: Card, rows: dict[Loc, Row], content: _Content) -> tuple[dict, dict]:
+    """The front and back of one printed card: lists of paragraphs of spans. `rows`: the
+    document's table rows by location (a compare card's front names its row's attribute)."""
     loc = card.loc
     label = KIND_LABELS.get(card.kind, card.kind.title())
     tip = [content.inline(card.extra, loc)] if card.extra else []
     if card.kind == "compare":
-        row = _rows_by_loc(doc).get(loc)
+        row = rows.get(loc)
         attribute = row.attribute if row else card.prompt
         names = " vs ".join(n for n, _ in card.columns)
         front = _face(
@@ -525,8 +526,9 @@ def cards_data(
         deck_name = deck_name[:47].rstrip() + "…"
     deck_name = content.text(deck_name, doc.loc)
     items = []
+    rows = _rows_by_loc(doc)
     for n, card in enumerate(chosen, 1):
-        front, back = card_faces(doc, card, content)
+        front, back = card_faces(card, rows, content)
         items.append({"key": card.key, "n": n, "front": front, "back": back})
     per = layout.per_page
     pages = []

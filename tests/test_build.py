@@ -1,0 +1,446 @@
+"""`cardgen build`: orchestration, the lock file (identity, mod times, renames, removals) and the
+command line. Anki itself is exercised in test_anki_roundtrip; here the package is read back with
+zipfile + sqlite3."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cardgen import lock as lockmod
+from cardgen.build import BuildOptions, build
+from cardgen.cli import cli
+from cardgen.writers.apkg import REMOVED_TAG, guid
+
+T0 = 1_700_000_000
+T1 = T0 + 1_000
+
+SOURCE = """---
+id: demo
+source: Demo notes, 2026
+---
+
+# Demo: Alpha vs Beta
+
+| Feature | Alpha | Beta | Exam tip |
+|---|---|---|---|
+| Storage {#storage} | Keeps data in object buckets | Keeps data in block volumes | Buckets |
+| Pricing | Pay per request made | Pay per provisioned gigabyte | |
+| Latency | Tens of milliseconds per call | Single-digit milliseconds | |
+
+## Traps
+
+- **Scope:** Alpha is **regional**, Beta is **zonal**.
+
+## Decision tree
+
+- Need shared files across many hosts? → Alpha.
+"""
+
+
+def write_source(folder: Path, text: str = SOURCE, name: str = "demo.md") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run(src: Path, out: Path, clock: int = T0, **kw):
+    result = build([src], BuildOptions(output=out, formats=("apkg",), clock=clock, **kw))
+    assert not result.errors, [d.format() for d in result.errors]
+    return result
+
+
+def notes_of(apkg: Path) -> dict[str, tuple[int, str, str]]:
+    """guid -> (mod, tags, fields) of the package's notes."""
+    with zipfile.ZipFile(apkg) as zf:
+        data = zf.read("collection.anki2")
+    tmp = apkg.with_suffix(".read.anki2")
+    tmp.write_bytes(data)
+    try:
+        db = sqlite3.connect(tmp)
+        rows = db.execute("select guid, mod, tags, flds from notes").fetchall()
+        db.close()
+    finally:
+        tmp.unlink()
+    return {g: (m, t, f) for g, m, t, f in rows}
+
+
+def read_lock(out: Path) -> lockmod.Lock:
+    return lockmod.parse((out / lockmod.LOCK_NAME).read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def src(tmp_path: Path) -> Path:
+    write_source(tmp_path / "sources")
+    return tmp_path / "sources"
+
+
+def test_build_writes_deck_and_lock_atomically(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    result = run(src, out)
+    assert sorted(p.name for p in out.iterdir()) == ["cardgen.lock", "demo.apkg"]
+    assert set(result.written) == {out / "demo.apkg", out / "cardgen.lock"}
+    report = result.decks[0]
+    assert report.notes == report.new == len(notes_of(out / "demo.apkg"))
+    assert (report.changed, report.unchanged, report.removed) == (0, 0, 0)
+    assert report.cards == report.notes + 1  # the trap has two deletions
+    lock = read_lock(out)
+    assert set(lock.decks) == {"demo"} and lock.models["cardgen"].mod == T0
+    assert {e.mod for e in lock.decks["demo"].notes.values()} == {T0}
+    text = (out / "cardgen.lock").read_text(encoding="utf-8")
+    assert text == lockmod.dumps(lock).decode("utf-8")  # canonical, sorted
+
+
+def test_rebuild_is_byte_identical_and_writes_nothing(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    run(src, out, clock=T0)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = run(src, out, clock=T1)
+    assert result.written == []
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert result.decks[0].unchanged == result.decks[0].notes
+
+
+def test_changed_note_gets_a_newer_mod_time_others_keep_theirs(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    run(src, out, clock=T0)
+    source = src / "demo.md"
+    source.write_text(
+        source.read_text().replace("Pay per request made", "Pay per request"), encoding="utf-8"
+    )
+    report = run(src, out, clock=T0 - 500).decks[0]  # a clock behind the lock: still newer
+    assert (report.new, report.removed) == (0, 0)
+    changed = {k for k, e in read_lock(out).decks["demo"].notes.items() if e.mod != T0}
+    assert changed == {
+        "demo/pricing/alpha/forward",
+        "demo/pricing/alpha/identify",
+        "demo/pricing/compare",
+    }
+    assert report.changed == len(changed)
+    assert {read_lock(out).decks["demo"].notes[k].mod for k in changed} == {T0 + 1}
+    mods = {g: m for g, (m, _, _) in notes_of(out / "demo.apkg").items()}
+    assert mods[guid("demo/pricing/alpha/forward")] == T0 + 1
+    assert mods[guid("demo/latency/beta/forward")] == T0
+
+
+def test_source_date_epoch_sets_the_clock(src: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0 + 42))
+    out = tmp_path / "decks"
+    result = build([src], BuildOptions(output=out, formats=("apkg",)))
+    assert not result.errors
+    assert {e.mod for e in read_lock(out).decks["demo"].notes.values()} == {T0 + 42}
+    again = build([src], BuildOptions(output=tmp_path / "again", formats=("apkg",)))
+    assert (tmp_path / "again" / "demo.apkg").read_bytes() == (out / "demo.apkg").read_bytes()
+    assert not again.errors
+
+
+def test_renamed_attribute_keeps_identity_through_an_alias(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    run(src, out)
+    source = src / "demo.md"
+    text = source.read_text()
+    source.write_text(text.replace("| Pricing |", "| Cost model |"), encoding="utf-8")
+    report = run(src, out, clock=T1).decks[0]
+    assert (report.new, report.removed) == (0, 0)
+    assert ("demo/pricing/compare", "demo/cost-model/compare") in report.renamed
+    entry = read_lock(out).decks["demo"].notes["demo/cost-model/compare"]
+    assert entry.identity == "demo/pricing/compare" and entry.mod == T1
+    notes = notes_of(out / "demo.apkg")
+    assert guid("demo/pricing/compare") in notes and guid("demo/cost-model/compare") not in notes
+    assert "Cost model" in notes[guid("demo/pricing/compare")][2]
+    # A second rename keeps the first identity; the old name coming back gets a GUID of its
+    # own instead of colliding with the renamed note.
+    source.write_text(
+        text.replace("| Pricing |", "| Cost |").replace(
+            "| Latency |", "| Pricing | Free tier first | Always billed | |\n| Latency |"
+        ),
+        encoding="utf-8",
+    )
+    report = run(src, out, clock=T1 + 10).decks[0]
+    lock = read_lock(out).decks["demo"].notes
+    assert lock["demo/cost/compare"].identity == "demo/pricing/compare"
+    assert lock["demo/pricing/compare"].identity == "demo/pricing/compare#2"
+    guids = list(notes_of(out / "demo.apkg"))
+    assert len(guids) == len(set(guids))
+    assert report.new == sum(1 for k in lock if k.startswith("demo/pricing/"))
+
+
+def test_explicit_id_keeps_identity_when_name_and_values_change(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    run(src, out)
+    source = src / "demo.md"
+    source.write_text(
+        source.read_text().replace(
+            "| Storage {#storage} | Keeps data in object buckets |",
+            "| Where data lives {#storage} | Stores objects in buckets |",
+        ),
+        encoding="utf-8",
+    )
+    report = run(src, out, clock=T1).decks[0]
+    assert (report.new, report.removed, report.renamed) == (0, 0, [])
+    assert report.changed >= 2
+
+
+def test_rename_and_edit_without_id_is_new_plus_removed(src: Path, tmp_path: Path) -> None:
+    """The documented limit of content matching: a rename and a value edit in one build."""
+    out = tmp_path / "decks"
+    run(src, out)
+    source = src / "demo.md"
+    source.write_text(
+        source.read_text().replace(
+            "| Latency | Tens of milliseconds per call |", "| Speed | Tens of ms per call |"
+        ),
+        encoding="utf-8",
+    )
+    report = run(src, out, clock=T1).decks[0]
+    assert report.removed >= 1 and report.new >= 1
+    assert "demo/latency/compare" in report.removed_keys
+
+
+def test_removed_row_becomes_a_cardless_tombstone_and_can_return(src: Path, tmp_path: Path):
+    out = tmp_path / "decks"
+    run(src, out)
+    source = src / "demo.md"
+    text = source.read_text()
+    row = "| Latency | Tens of milliseconds per call | Single-digit milliseconds | |\n"
+    assert row in text
+    source.write_text(text.replace(row, ""), encoding="utf-8")
+    report = run(src, out, clock=T1).decks[0]
+    assert report.removed_keys == [
+        "demo/latency/alpha/forward",
+        "demo/latency/alpha/identify",
+        "demo/latency/beta/forward",
+        "demo/latency/beta/identify",
+        "demo/latency/compare",
+    ]
+    notes = notes_of(out / "demo.apkg")
+    tomb = notes[guid("demo/latency/compare")]
+    assert tomb[0] == T1 and REMOVED_TAG in tomb[1].split()
+    with zipfile.ZipFile(out / "demo.apkg") as zf:
+        (tmp_path / "x.anki2").write_bytes(zf.read("collection.anki2"))
+    db = sqlite3.connect(tmp_path / "x.anki2")
+    tomb_cards = db.execute(
+        "select count() from cards c join notes n on n.id = c.nid where n.tags like ?",
+        (f"% {REMOVED_TAG} %",),
+    ).fetchone()[0]
+    db.close()
+    assert tomb_cards == 0
+    # Carried unchanged by the next build (not reported again), revived when the row returns.
+    assert run(src, out, clock=T1 + 5).decks[0].removed == 0
+    source.write_text(text, encoding="utf-8")
+    report = run(src, out, clock=T1 + 10).decks[0]
+    assert report.new == 5 and report.removed == 0 and report.tombstones == 0
+    notes = notes_of(out / "demo.apkg")
+    assert notes[guid("demo/latency/compare")][0] == T1 + 10
+    assert REMOVED_TAG not in notes[guid("demo/latency/compare")][1].split()
+
+
+def test_forget_removed_drops_earlier_tombstones_only(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    run(src, out)
+    source = src / "demo.md"
+    text = source.read_text()
+    source.write_text(
+        "\n".join(line for line in text.split("\n") if not line.startswith("| Pricing"))
+    )
+    first = run(src, out, clock=T1, forget_removed=True).decks[0]
+    assert first.removed == 5 and first.forgotten == 0 and first.tombstones == 5
+    second = run(src, out, clock=T1 + 1, forget_removed=True).decks[0]
+    assert second.forgotten == 5 and second.tombstones == 0
+    assert read_lock(out).decks["demo"].removed == {}
+
+
+def test_damaged_lock_is_a_located_error_and_reset_rebuilds(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    run(src, out)
+    apkg_before = (out / "demo.apkg").read_bytes()
+    (out / "cardgen.lock").write_text('{\n "decks": {\n  "demo": [1, \n', encoding="utf-8")
+    result = build([src], BuildOptions(output=out, formats=("apkg",), clock=T1))
+    assert [d.code for d in result.errors] == ["B010"]
+    d = result.errors[0]
+    assert d.loc.path.endswith("cardgen.lock") and d.loc.line == 4
+    assert "--reset-lock" in d.message
+    assert (out / "demo.apkg").read_bytes() == apkg_before  # nothing written
+    (out / "cardgen.lock").write_text('{"format": "cardgen-lock", "version": 99}', "utf-8")
+    result = build([src], BuildOptions(output=out, formats=("apkg",), clock=T1))
+    assert [d.code for d in result.errors] == ["B010"] and "newer" in result.errors[0].message
+    result = run(src, out, clock=T1, reset_lock=True)
+    assert result.decks[0].new == result.decks[0].notes
+    assert {e.mod for e in read_lock(out).decks["demo"].notes.values()} == {T1}
+
+
+def test_nothing_is_written_when_any_source_has_an_error(src: Path, tmp_path: Path) -> None:
+    write_source(
+        src, "# Broken\n\n| F | A | B |\n|---|---|---|\n| x | 1 |\n| y | 1 | 2 | 3 |\n", "b.md"
+    )
+    out = tmp_path / "decks"
+    result = build([src], BuildOptions(output=out, formats=("apkg",), clock=T0))
+    assert result.errors and not out.exists()
+
+
+def test_lock_keeps_decks_not_built_this_time(tmp_path: Path) -> None:
+    src = tmp_path / "sources"
+    write_source(src)
+    write_source(src, SOURCE.replace("id: demo", "id: other"), "other.md")
+    out = tmp_path / "decks"
+    run(src, out)
+    run(src / "demo.md", out, clock=T1)
+    assert set(read_lock(out).decks) == {"demo", "other"}
+
+
+def test_progress_is_reported_per_source(src: Path, tmp_path: Path) -> None:
+    write_source(src, SOURCE.replace("id: demo", "id: two"), "two.md")
+    seen: list[tuple[int, int]] = []
+    result = build(
+        [src],
+        BuildOptions(output=tmp_path / "decks", formats=("apkg",), clock=T0),
+        progress=lambda done, total, label: seen.append((done, total)),
+    )
+    assert not result.errors
+    assert seen == [(0, 2), (1, 2), (2, 2)]
+
+
+# --------------------------------------------------------------------------------------------
+# Reconcile (pure)
+
+
+def test_reconcile_only_matches_unique_fingerprints() -> None:
+    prev = lockmod.DeckLock(
+        {
+            "d/a/x": lockmod.Entry("h1", T0, facts=("same",)),
+            "d/b/x": lockmod.Entry("h2", T0, facts=("same",)),
+            "d/c/x": lockmod.Entry("h3", T0, facts=("unique",)),
+        }
+    )
+    specs = [
+        lockmod.Spec("d/a2/x", "h9", facts=("same",)),
+        lockmod.Spec("d/b2/x", "h8", facts=("same",)),
+        lockmod.Spec("d/c2/x", "h7", facts=("unique",)),
+    ]
+    plan = lockmod.reconcile(specs, prev, T1)
+    assert plan.renamed == [("d/c/x", "d/c2/x")]
+    assert [d.status for d in plan.notes] == ["new", "new", "changed"]
+    assert plan.removed_now == ["d/a/x", "d/b/x"]
+    assert plan.notes[2].identity == "d/c/x"
+
+
+def test_reconcile_never_gives_two_notes_one_guid() -> None:
+    prev = lockmod.DeckLock({"d/new": lockmod.Entry("h1", T0, identity="d/old")})
+    specs = [lockmod.Spec("d/new", "h1"), lockmod.Spec("d/old", "h2")]
+    plan = lockmod.reconcile(specs, prev, T1)
+    identities = [d.identity for d in plan.notes]
+    assert identities == ["d/old", "d/old#2"]
+
+
+# --------------------------------------------------------------------------------------------
+# Command line
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0))
+    write_source(tmp_path / "sources")
+    return tmp_path
+
+
+def test_cli_build_prints_a_line_per_deck(in_tmp: Path) -> None:
+    r = CliRunner().invoke(cli, ["build", "--format", "apkg"])
+    assert r.exit_code == 0, r.output
+    assert r.output == (
+        "decks/demo.apkg: 17 notes, 18 cards: 17 new, 0 changed, 0 unchanged, 0 removed\n"
+        "Wrote 2 file(s) to decks/.\n"
+    )
+    r = CliRunner().invoke(cli, ["build", "--format", "apkg"])
+    assert r.output.endswith("decks/ is up to date; nothing written.\n")
+    assert "0 new, 0 changed, 17 unchanged, 0 removed" in r.output
+
+
+def test_cli_build_reports_removed_facts_and_the_step(in_tmp: Path) -> None:
+    CliRunner().invoke(cli, ["build", "--format", "apkg"])
+    source = in_tmp / "sources" / "demo.md"
+    source.write_text(
+        "\n".join(line for line in source.read_text().split("\n") if "| Latency" not in line)
+    )
+    r = CliRunner().invoke(cli, ["build", "--format", "apkg"])
+    assert r.exit_code == 0, r.output
+    assert "12 notes, 13 cards: 0 new, 0 changed, 12 unchanged, 5 removed" in r.output
+    assert "  removed: demo/latency/compare\n" in r.output
+    assert "tag:cardgen::removed" in r.output
+
+
+def test_cli_check_names_stale_files(in_tmp: Path) -> None:
+    r = CliRunner().invoke(cli, ["build", "--format", "apkg", "--check"])
+    assert r.exit_code == 1
+    assert "decks/demo.apkg:1:1: B004 error: out of date or missing" in r.output
+    assert not (in_tmp / "decks").exists()
+    CliRunner().invoke(cli, ["build", "--format", "apkg"])
+    r = CliRunner().invoke(cli, ["build", "--format", "apkg", "--check"])
+    assert r.exit_code == 0 and r.output.endswith("decks/ is up to date.\n")
+    source = in_tmp / "sources" / "demo.md"
+    source.write_text(source.read_text().replace("Pay per request made", "Pay per call"))
+    before = (in_tmp / "decks" / "demo.apkg").read_bytes()
+    r = CliRunner().invoke(cli, ["build", "--format", "apkg", "--check"])
+    assert r.exit_code == 1
+    assert "decks/demo.apkg:1:1: B004" in r.output and "decks/cardgen.lock:1:1: B004" in r.output
+    assert (in_tmp / "decks" / "demo.apkg").read_bytes() == before
+
+
+def test_cli_build_errors_exit_1_and_bad_format_exits_2(in_tmp: Path) -> None:
+    (in_tmp / "decks").mkdir()
+    (in_tmp / "decks" / "cardgen.lock").write_text("not json")
+    r = CliRunner().invoke(cli, ["build", "--format", "apkg"])
+    assert r.exit_code == 1
+    assert "decks/cardgen.lock:1:1: B010 error: lock file is damaged" in r.output
+    assert "Nothing was written." in r.output
+    r = CliRunner().invoke(cli, ["build", "--format", "apkg", "--reset-lock"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, ["build", "--format", "zip"])
+    assert r.exit_code == 2 and "zip" in r.output
+
+
+def test_cli_build_shows_lint_warnings(in_tmp: Path) -> None:
+    source = in_tmp / "sources" / "demo.md"
+    source.write_text(source.read_text().replace("source: Demo notes, 2026\n", ""))
+    r = CliRunner().invoke(cli, ["build", "--format", "apkg"])
+    assert r.exit_code == 0, r.output
+    assert "L108 warning" in r.output
+
+
+def test_cli_build_pdf_format_writes_pdfs_only(in_tmp: Path) -> None:
+    pytest.importorskip("cardgen.writers.pdf")
+    r = CliRunner().invoke(cli, ["build", "--format", "pdf"])
+    assert r.exit_code == 0, r.output
+    names = sorted(p.name for p in (in_tmp / "decks").iterdir())
+    assert names == ["demo.cards.pdf", "demo.sheet.pdf"]
+    assert all((in_tmp / "decks" / n).read_bytes().startswith(b"%PDF") for n in names)
+
+
+def test_help_does_not_import_heavy_libraries() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom click.testing import CliRunner\nfrom cardgen.cli import cli\n"
+        "CliRunner().invoke(cli, ['build', '--help'])\n"
+        "print(sorted(m for m in ('genanki', 'typst', 'anki') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_lock_round_trips_and_is_json(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    run(src, out)
+    text = (out / "cardgen.lock").read_text()
+    data = json.loads(text)
+    assert data["format"] == "cardgen-lock" and data["version"] == 1
+    assert lockmod.dumps(lockmod.parse(text)).decode() == text
+    assert io.StringIO(text).readline() == "{\n"
