@@ -545,6 +545,8 @@ def test_templates_ship_with_the_package():
         (Path(pdf.__file__).parent / n).read_text() for n in ("sheet.typ", "cards.typ")
     )
     assert "@preview" not in sources and "sys.inputs.data" in sources
+    package_data = (ROOT / "pyproject.toml").read_text()
+    assert '"writers/*.typ"' in package_data and '"writers/fonts/*"' in package_data
 
 
 # --------------------------------------------------------------------------------------------

@@ -521,7 +521,7 @@ def cards_data(
     layout = card_layout(options)
     scale = max(0.8, min(1.6, min(layout.card_w, layout.card_h) / 74))
     chosen = printed_cards(cards)
-    deck_name = doc.deck.split("::")[-1].strip() or doc.title
+    deck_name = sp.plain(sp.inline(doc.deck.split("::")[-1].strip() or doc.title))
     if len(deck_name) > 48:
         deck_name = deck_name[:47].rstrip() + "…"
     deck_name = content.text(deck_name, doc.loc)
