@@ -7,9 +7,11 @@
 `parse` reads every `*.md` of SOURCES_DIR and parses it with markdown-it-py configured exactly as
 `cardgen.parse` configures it (`MD_CONFIG`; a test keeps the two equal). `apkg` and `typst` read the
 per-source JSON that `bench/run.py` prepared in advance (`prepare_data`): `apkg` writes one
-genanki package per source with the same notes; `typst` compiles a study sheet and a card-pages
-document per source with `bench/floor.typ`. Nothing of cardgen is imported here, so each floor is
-the library's own cost plus one interpreter start.
+genanki package per source with the same notes; `typst` compiles each source's study sheet and
+card pages from the payloads cardgen's PDF writer would pass to Typst, with cardgen's templates
+(or `bench/floor.typ` when cardgen's writer could not prepare them; the manifest says which).
+Nothing of cardgen is imported here, so each floor is the library's own cost plus one
+interpreter start.
 """
 
 from __future__ import annotations
@@ -95,22 +97,38 @@ def floor_apkg(data_dir: Path, out: Path) -> str:
 
 
 def floor_typst(data_dir: Path, out: Path) -> str:
+    """Compile every prepared payload in DATA_DIR/typst/ with the templates its manifest names:
+    cardgen's own (`cardgen/writers/*.typ`, payloads from cardgen.writers.pdf) or, when those
+    could not be prepared, `bench/floor.typ`."""
     import typst
 
+    tdir = data_dir / "typst"
+    manifest = json.loads((tdir / "manifest.json").read_text(encoding="utf-8"))
+    fonts = typst.Fonts(
+        include_system_fonts=False,
+        include_embedded_fonts=True,
+        font_paths=list(manifest["font_paths"]),
+    )
+    compilers = {
+        kind: typst.Compiler(
+            input=template, root=manifest["root"], font_paths=fonts, ignore_system_fonts=True
+        )
+        for kind, template in manifest["templates"].items()
+    }
     out.mkdir(parents=True, exist_ok=True)
-    compiler = typst.Compiler(str(TEMPLATE), root=str(HERE), ignore_system_fonts=True)
-    files = sorted(data_dir.glob("*.json"))
-    for f in files:
-        data = f.read_text(encoding="utf-8")
-        stem = f.stem
-        for kind in ("sheet", "cards"):
-            compiler.compile(
-                output=str(out / f"{stem}.{kind}.pdf"),
-                format="pdf",
-                sys_inputs={"data": data, "kind": kind},
-                timestamp=TIMESTAMP,
-            )
-    return f"compiled {2 * len(files)} PDFs"
+    count = 0
+    for f in sorted(tdir.glob("*.json")):
+        if f.name == "manifest.json":
+            continue
+        stem, kind = f.stem.rsplit(".", 1)
+        compilers[kind].compile(
+            output=str(out / f"{stem}.{kind}.pdf"),
+            format="pdf",
+            sys_inputs={"data": f.read_text(encoding="utf-8"), "kind": kind},
+            timestamp=TIMESTAMP,
+        )
+        count += 1
+    return f"compiled {count} PDFs with {manifest['engine']} templates"
 
 
 def cloze_text(markdown_text: str) -> str:

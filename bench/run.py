@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -191,6 +192,10 @@ class Result:
         return max(self.rss_mb) if self.rss_mb else None
 
     @property
+    def cpu_median(self) -> float | None:
+        return statistics.median(self.cpu_seconds) if self.cpu_seconds else None
+
+    @property
     def cpu_per_wall(self) -> float | None:
         if not self.seconds:
             return None
@@ -237,15 +242,17 @@ class Results:
 
 
 def prepare_data(src: Path, data_dir: Path) -> int:
-    """Per-source JSON for the genanki and Typst floors, made with cardgen's parser and card
-    builders before anything is timed. Returns the number of notes."""
+    """Per-source JSON for the genanki and Typst floors, made with cardgen's parser, card
+    builders and PDF writer before anything is timed. Returns the number of notes."""
     from cardgen.cards import build_cards
     from cardgen.parse import parse_file
 
     if data_dir.exists():
         shutil.rmtree(data_dir)
-    data_dir.mkdir(parents=True)
+    tdir = data_dir / "typst"
+    tdir.mkdir(parents=True)
     notes = 0
+    engine, fallback = "cardgen", ""
     for f in sorted(src.glob("*.md")):
         doc, diags = parse_file(f)
         errors = [d for d in diags if d.is_error]
@@ -282,7 +289,64 @@ def prepare_data(src: Path, data_dir: Path) -> int:
         }
         text = json.dumps(data, ensure_ascii=False, sort_keys=True)
         (data_dir / f"{doc.id}.json").write_text(text, encoding="utf-8")
+        payloads = None
+        if engine == "cardgen":
+            try:
+                payloads = _cardgen_payloads(doc, cards)
+            except Exception as exc:  # the writer changed or failed: fall back, and say so
+                engine = "bench"
+                fallback = f"{type(exc).__name__}: {exc}"
+        if payloads is None:
+            payloads = {"sheet": text, "cards": text}
+        for kind, payload in payloads.items():
+            (tdir / f"{doc.id}.{kind}.json").write_text(payload, encoding="utf-8")
+    if engine == "bench":
+        # everything compiles with bench/floor.typ (rewrite any cardgen payloads made before)
+        for f in tdir.glob("*.json"):
+            f.unlink()
+        for f in data_dir.glob("*.json"):
+            for kind in ("sheet", "cards"):
+                shutil.copyfile(f, tdir / f"{f.stem}.{kind}.json")
+        manifest = {
+            "engine": "bench/floor.typ",
+            "root": str(FLOORS.parent),
+            "font_paths": [],
+            "templates": {kind: str(FLOORS.parent / "floor.typ") for kind in ("sheet", "cards")},
+            "why": fallback,
+        }
+    else:
+        from cardgen.writers import pdf
+
+        manifest = {
+            "engine": "cardgen",
+            "root": str(pdf.HERE),
+            "font_paths": [str(pdf.FONT_DIR)],
+            "templates": {
+                "sheet": str(pdf.HERE / "sheet.typ"),
+                "cards": str(pdf.HERE / "cards.typ"),
+            },
+        }
+    (tdir / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return notes
+
+
+def _cardgen_payloads(doc: Any, cards: list[Any]) -> dict[str, str]:
+    """The JSON that cardgen.writers.pdf passes to Typst for this source's two PDFs."""
+    from cardgen.writers import pdf
+
+    options = pdf.PdfOptions()
+    sheet = pdf.sheet_data(doc, options, pdf._Content())
+    card_pages = pdf.cards_data(doc, cards, options, pdf._Content())
+    return {
+        "sheet": json.dumps(sheet, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
+        "cards": json.dumps(card_pages, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
+    }
+
+
+def typst_floor_engine(data_dir: Path) -> str:
+    manifest = json.loads((data_dir / "typst" / "manifest.json").read_text(encoding="utf-8"))
+    why = manifest.get("why")
+    return manifest["engine"] + (f" (cardgen's payloads failed: {why})" if why else "")
 
 
 def cardgen_command() -> list[str]:
@@ -314,6 +378,7 @@ class Bench:
         self.cardgen = cardgen
         self.build_ok = False
         self.build_problem = ""
+        self.typst_engines: list[str] = []
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
@@ -365,8 +430,11 @@ class Bench:
         write_corpus(src, n)  # also undoes earlier edits
         size = sum(p.stat().st_size for p in src.glob("*.md"))
         notes = prepare_data(src, self.work / f"data-{n}")
-        self.log(f"    {n} sources, {size / 1e6:.2f} MB, {notes} notes")
+        engine = typst_floor_engine(self.work / f"data-{n}")
+        self.log(f"    {n} sources, {size / 1e6:.2f} MB, {notes} notes; typst floor: {engine}")
         self.notes.append(f"scale {n}: {n} sources, {size / 1e6:.2f} MB of Markdown, {notes} notes")
+        if engine not in self.typst_engines:
+            self.typst_engines.append(engine)
         edited = src / source_name(n // 2)
         for r in range(runs):
             if r > 0:
@@ -389,6 +457,14 @@ class Bench:
 
     last_run_seconds = 0.0
     keep = False
+    tmpdir: str | None = None
+    only: frozenset[str] = frozenset()
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = dict(os.environ, **extra)
+        if self.tmpdir:
+            env["TMPDIR"] = self.tmpdir
+        return env
 
     def one_run(self, n: int, src: Path, edited: Path, r: int) -> None:
         data = self.work / f"data-{n}"
@@ -401,13 +477,18 @@ class Bench:
         for measure, cmd, outname in floors:
             if outname:
                 cmd = [*cmd, str(fresh(self.work / outname))]
-            self.record(n, measure, run_process(cmd, cwd=self.work))
+            self.record(n, measure, run_process(cmd, cwd=self.work, env=self.env()))
         if not self.build_ok:
             return
         cache = self.work / f"xdg-cache-{n}"
-        env = dict(os.environ, XDG_CACHE_HOME=str(cache))
+        env = self.env(XDG_CACHE_HOME=str(cache))
 
         def build(measure: str, fmt: str, out: Path, full: bool) -> bool:
+            needed = measure in self.only or (
+                measure == "build_both" and self.only & {"noop", "edit_one"}
+            )
+            if self.only and not needed:
+                return False
             if self.over_budget():
                 self.notes.append(f"scale {n}: {measure} run {r + 1} skipped (time budget)")
                 self.log(f"    {measure}: skipped (time budget)")
@@ -480,7 +561,7 @@ def _fmt(x: float | None, spec: str) -> str:
 def table(results: Results, scales: Sequence[int]) -> str:
     head = (
         f"{'scale':>5}  {'measure':<34} {'median s':>9} {'runs':>4} {'ratio':>7}  "
-        f"{'ratio of':<24} {'peak RSS MB':>11} {'CPU/wall':>8}"
+        f"{'ratio of':<24} {'peak RSS MB':>11} {'CPU s':>8} {'CPU/wall':>8}"
     )
     lines = [head, "-" * len(head)]
     order = [m for m in MEASURES if m not in ("version", "import_click")]
@@ -503,7 +584,8 @@ def table(results: Results, scales: Sequence[int]) -> str:
             lines.append(
                 f"{n:>5}  {MEASURES[m][0]:<34} {_fmt(r.median, '.3f'):>9} {len(r.seconds):>4} "
                 f"{_fmt(results.ratio(n, m), '.2f'):>7}  {label:<24} "
-                f"{_fmt(r.peak_rss_mb, '.1f'):>11} {_fmt(r.cpu_per_wall, '.2f'):>8}"
+                f"{_fmt(r.peak_rss_mb, '.1f'):>11} {_fmt(r.cpu_median, '.2f'):>8} "
+                f"{_fmt(r.cpu_per_wall, '.2f'):>8}"
             )
         lines.append("")
     for m in ("version", "import_click"):
@@ -553,6 +635,7 @@ def machine() -> dict[str, object]:
             check=False,
         ).stdout.strip()
     return {
+        "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "cpu": cpu,
         "cores": os.cpu_count(),
         "memory": mem,
@@ -567,7 +650,7 @@ def machine() -> dict[str, object]:
 # Profiling
 
 
-def profile(n: int, work: Path, top: int = 15) -> None:
+def profile(n: int, work: Path, tmpdir: str | None, top: int = 15) -> None:
     import pstats
 
     src = work / f"corpus-{n}"
@@ -578,6 +661,8 @@ def profile(n: int, work: Path, top: int = 15) -> None:
     cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "cardgen"]
     cmd += ["build", str(src), "-o", str(out), "--format", FORMATS["both"]]
     env = dict(os.environ, XDG_CACHE_HOME=str(cache))
+    if tmpdir:
+        env["TMPDIR"] = tmpdir
     s = run_process(cmd, cwd=work, env=env)
     print(f"profiled full build of {n} sources: {s.seconds:.2f} s wall, exit {s.returncode}")
     if s.returncode != 0:
@@ -617,6 +702,17 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds; runs are cut to stay within it (see bench/README.md); 0 = no limit",
     )
     ap.add_argument("--work", type=Path, default=ROOT / "bench" / "out")
+    ap.add_argument(
+        "--tmpdir",
+        default="/dev/shm" if os.access("/dev/shm", os.W_OK) else "",
+        help="TMPDIR for every timed process (default /dev/shm: scratch files off the disk)",
+    )
+    ap.add_argument(
+        "--only",
+        default="",
+        help="comma-separated build measures to run (build_both, noop, edit_one, build_apkg, "
+        "build_pdf); the floors always run",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the built outputs in the work dir")
     ap.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
     ap.add_argument(
@@ -630,7 +726,7 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     if args.profile:
-        profile(args.profile, work)
+        profile(args.profile, work, args.tmpdir or None)
         return 0
     scales = sorted({int(s) for s in args.scales.split(",") if s.strip()})
     runs = parse_runs(args.runs, scales)
@@ -641,6 +737,11 @@ def main(argv: list[str] | None = None) -> int:
     cardgen = [str(Path(args.cardgen).resolve())] if args.cardgen else cardgen_command()
     bench = Bench(work, args.budget, log, cardgen)
     bench.keep = args.keep
+    bench.tmpdir = args.tmpdir or None
+    bench.only = frozenset(m.strip() for m in args.only.split(",") if m.strip())
+    unknown = bench.only - {"build_both", "noop", "edit_one", "build_apkg", "build_pdf"}
+    if unknown:
+        raise SystemExit(f"--only: unknown measure(s) {', '.join(sorted(unknown))}")
     info = machine()
     log(f"cardgen bench — {info['cpu']} × {info['cores']} cores, Python {info['python']}")
     log(f"scales {scales}, runs {runs}, budget {args.budget:.0f} s, work dir {work}")
@@ -665,7 +766,12 @@ def main(argv: list[str] | None = None) -> int:
         f"cardgen benchmark · {info['date']} · {info['cpu']} × {info['cores']} cores · "
         f"{info['memory']} · Python {info['python']} · commit {info['commit']}"
     )
-    print(f"median of runs; wall time of whole processes; total {elapsed:.0f} s\n")
+    print(
+        f"median of runs; wall time of whole processes; total {elapsed:.0f} s; load average "
+        f"{info['load_average']} at start, {machine()['load_average']} at end; "
+        f"TMPDIR={bench.tmpdir or '(default)'}"
+    )
+    print(f"typst floor templates: {', '.join(bench.typst_engines) or '—'}\n")
     print(table(bench.results, scales))
     print()
     print(targets_text(targets))
@@ -674,7 +780,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         payload = {
             "machine": info,
+            "load_average_end": machine()["load_average"],
+            "typst_floor": bench.typst_engines,
             "settings": {
+                "tmpdir": bench.tmpdir,
+                "only": sorted(bench.only),
                 "scales": scales,
                 "runs": runs,
                 "seed": SEED,
@@ -690,6 +800,7 @@ def main(argv: list[str] | None = None) -> int:
                     "ratio": bench.results.ratio(r.scale, r.measure),
                     "ratio_of": BASES.get(MEASURES[r.measure][1], ""),
                     "peak_rss_mb": r.peak_rss_mb,
+                    "cpu_median": r.cpu_median,
                     "cpu_per_wall": r.cpu_per_wall,
                 }
                 for r in bench.results.by_key.values()

@@ -324,5 +324,72 @@ def build(
         click.echo(f"{display_path(output)}/ is up to date; nothing written.")
 
 
+@cli.command("import")
+@click.argument(
+    "page", type=click.Path(path_type=Path, exists=True, dir_okay=False, allow_dash=True)
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    help="Source file to write (default: sources/<title-slug>.md; `-` prints it to stdout).",
+)
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+def import_page_command(page: Path, output: Path | None, force: bool) -> None:
+    """Turn a study PAGE pasted from the web (text file, `-` for stdin) into a source.
+
+    Warnings name the PAGE's lines to review (unsure splits, dropped residue, unplaced text).
+    Exit 0 when written, 1 when the page cannot be read or imported, 2 when the output exists
+    (use --force) or the usage is wrong.
+    """
+    from cardgen.build import display_path, write_atomic
+    from cardgen.diagnostics import summary
+    from cardgen.importer import decode_page, import_page, title_slug
+    from cardgen.parse import parse_text, slugify
+
+    from_stdin = str(page) == "-"
+    shown = "<stdin>" if from_stdin else display_path(page)
+    try:
+        data = sys.stdin.buffer.read() if from_stdin else page.read_bytes()
+    except OSError as exc:
+        click.echo(f"{shown}:1:1: I010 error: cannot read page: {exc.strerror or exc}")
+        click.echo("Found 1 error.")
+        sys.exit(1)
+    text, diags = decode_page(data, shown)
+    to_stdout = output is not None and str(output) == "-"
+    if text is not None and not to_stdout:
+        output = output or DEFAULT_SOURCES / f"{title_slug(text)}.md"
+        if output.is_dir():
+            raise click.UsageError(f"{display_path(output)} is a folder; give a file name")
+        if output.exists() and not force:
+            click.echo(
+                f"Error: {display_path(output)} already exists; use --force to overwrite it "
+                "or -o to write elsewhere.",
+                err=True,
+            )
+            sys.exit(2)
+    if text is not None:
+        doc_id = slugify(output.stem) if output is not None and not to_stdout else None
+        markdown, diags = import_page(text, shown, doc_id or None)
+    echo = click.echo if not to_stdout else lambda msg: click.echo(msg, err=True)
+    for d in diags:
+        echo(d.format())
+    echo(summary(diags))
+    if text is None or any(d.is_error for d in diags):
+        sys.exit(1)
+    if to_stdout:
+        click.echo(markdown, nl=False)
+        return
+    assert output is not None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(output, markdown.encode("utf-8"))
+    doc, _ = parse_text(markdown, str(output))
+    rows = [r for c in doc.comparisons for r in c.rows]
+    echo(
+        f"Wrote {display_path(output)}: {len(rows)} rows ({sum(1 for r in rows if r.tip)} with "
+        f"tips), {len(doc.traps)} traps, {len(doc.scenarios)} scenarios, {len(doc.notes)} notes."
+    )
+
+
 def main() -> None:  # pragma: no cover
     cli(prog_name="cardgen")

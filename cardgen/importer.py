@@ -25,15 +25,16 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from cardgen.diagnostics import Diagnostic, error, warning
 from cardgen.model import Loc
 from cardgen.parse import (
     TIP_HEADERS,
     TRAP_WORDS,
-    bold_spans,
     normalise_text,
     parse_text,
     plain_label,
@@ -58,20 +59,21 @@ def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+def _phrases(text: str) -> frozenset[str]:
+    """`a b|c d|...` -> {"a b", "c d", ...} (line breaks and indentation ignored)."""
+    return frozenset(p.strip() for p in re.split(r"\|", text) if p.strip())
+
+
 LOADING_WORDS = _wordset(
     """loading cargando chargement carregando caricamento laden ładowanie загрузка
     yükleniyor betöltés načítání lädt φόρτωση 読み込み中 加载中 載入中 로딩"""
 )
-MENU_LINES = frozenset(
-    x.strip()
-    for x in re.split(
-        r"\|",
-        """skip to content|skip to main content|menu|open menu|close menu|toggle navigation|
-        home|sign in|log in|login|sign up|register|search|share|print|back|next|previous|close|
-        back to top|privacy|privacy policy|terms|terms of use|terms of service|cookies|
-        cookie policy|cookie settings|contact|contact us|about|about us|help|faq|sitemap|
-        was this page helpful?|was this helpful?|yes|no|subscribe|newsletter""",
-    )
+MENU_LINES = _phrases(
+    """skip to content|skip to main content|menu|open menu|close menu|toggle navigation|
+    home|sign in|log in|login|sign up|register|search|share|print|back|next|previous|close|
+    back to top|privacy|privacy policy|terms|terms of use|terms of service|cookies|
+    cookie policy|cookie settings|contact|contact us|about|about us|help|faq|sitemap|
+    was this page helpful?|was this helpful?|yes|no|subscribe|newsletter"""
 )
 FOOTER_PATTERN = re.compile(
     r"^(©|\(c\)\s|copyright\b)|all rights reserved|todos los derechos|tous droits|"
@@ -90,6 +92,8 @@ OPENERS = _wordset(
     use using choose pick prefer avoid remember know note watch beware you your we our there
     here unlike compared do does don't cannot can must should even just also need"""
 )
+# Openers that are also nouns: they may end a label ("Primary Use", "Release Note").
+NOUN_OPENERS = _wordset("use note need watch")
 # Openers that never sit inside a Title Case label ("Security Groups Since 2023 ..." is a tip).
 CLAUSE_OPENERS = _wordset(
     """if when whenever since because unless although though while only always never this
@@ -107,11 +111,10 @@ TRAPPY = re.compile(
     r"beware|don't|never|remember|myth|misconception|trick)\b",
     re.IGNORECASE,
 )
-SECTION_LEADS = frozenset(
+# Lead-ins that open a note section inline ("Bottom line: choose ALB for ...").
+SECTION_LEADS = _phrases(
     """summary|overview|in short|bottom line|tl;dr|key takeaway|note|notes|n.b.|nb|disclaimer|
-    update|updated|context|background""".replace("\n", "")
-    .replace("    ", "")
-    .split("|")
+    update|updated|context|background"""
 )
 
 _QARROW = re.compile(r"\?\s*(?:→|->|⇒|=>)\s*")
@@ -120,7 +123,6 @@ _SEPARATOR_ROW = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _OPEN_PUNCT = "\"'“‘«([{¿¡"
 _CLOSE_PUNCT = "\"'”’»)]}.,;:!?"
 _QUOTES = "\"'“‘«"
-_DASHES = ("—", "–", "-", "--")
 _LIST_MARKER = re.compile(r"^(?:[-*+•▪►▶]|\d{1,3}[.)])\s+")
 # What would start a block other than a paragraph (heading, quote, list, rule, fence, link def).
 _BLOCK_START = re.compile(
@@ -153,11 +155,13 @@ def _strip_emoji(text: str) -> str:
     return s[i:j]
 
 
+@lru_cache(maxsize=1 << 16)
 def _core(token: str) -> str:
     """A token without the punctuation around it: `'Fan-out',` -> `Fan-out`."""
     return token.lstrip(_OPEN_PUNCT).rstrip(_CLOSE_PUNCT)
 
 
+@lru_cache(maxsize=1 << 16)
 def _kind(token: str) -> str:
     """cap | low | conn | num | sym: how a word reads inside a Title Case label."""
     core = _core(token)
@@ -175,6 +179,7 @@ def _kind(token: str) -> str:
     return "low"
 
 
+@lru_cache(maxsize=1 << 16)
 def _is_caps(token: str) -> bool:
     """ALL-CAPS word with at least two letters (`STS`, `NOT`, `(GUEST)`, `SAML/OIDC`, `DON'T`)."""
     letters = [ch for ch in _core(token) if ch.isalpha()]
@@ -195,7 +200,7 @@ def _esc(text: str, *, cell: bool = False, block_start: bool = True) -> str:
     out = out.replace("*", r"\*").replace("`", r"\`")
     out = re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\_", out)
     if cell:
-        out = re.sub(r"(?<!\\)\|", r"\|", out)
+        out = out.replace("|", "\\|")  # backslashes before it are doubled above
     if block_start and _BLOCK_START.match(out):
         m = re.match(r"^\d{1,9}", out)
         out = out[: m.end()] + "\\" + out[m.end() :] if m else "\\" + out
@@ -225,20 +230,49 @@ class _Corpus:
     """Every segment of the page (a table cell, a line) as normalised tokens, for phrase counts."""
 
     def __init__(self) -> None:
-        self.segments: list[list[str]] = []
+        self.segments: list[tuple[str, ...]] = []
         self.lower_words: set[str] = set()  # words seen written in lower or Title Case
         self.index: dict[str, list[tuple[int, int]]] = {}  # word -> (segment, position)
+        self._stats: dict[tuple[str, ...], tuple[int, Counter[str], Counter[str]]] = {}
 
     def add(self, text: str) -> int:
-        toks = [_core(t) for t, _, _ in _tokens(text)]
-        toks = [t for t in toks if t]
+        toks = tuple(t for t in (_core(t) for t, _, _ in _tokens(text)) if t)
         sid = len(self.segments)
         self.segments.append(toks)
+        self._stats.clear()
         for i, t in enumerate(toks):
             self.index.setdefault(t, []).append((sid, i))
             if not _is_caps(t):
                 self.lower_words.add(t.lower())
         return sid
+
+    def _occurrences(self, phrase: tuple[str, ...], sids: Iterable[int]) -> Iterable[tuple]:
+        """(word before, word after) of each occurrence of `phrase` in the given segments."""
+        n = len(phrase)
+        for sid in sids:
+            toks = self.segments[sid]
+            for i in range(len(toks) - n + 1):
+                if toks[i : i + n] == phrase:
+                    yield (toks[i - 1] if i else "", toks[i + n] if i + n < len(toks) else "")
+
+    def _phrase_stats(self, phrase: tuple[str, ...]) -> tuple[int, Counter[str], Counter[str]]:
+        """Occurrences of `phrase` on the whole page, with the words before and after them."""
+        cached = self._stats.get(phrase)
+        if cached is not None:
+            return cached
+        total, before, after = 0, Counter[str](), Counter[str]()
+        j = min(range(len(phrase)), key=lambda x: len(self.index.get(phrase[x], ())))
+        n = len(phrase)
+        for sid, i in self.index.get(phrase[j], ()):
+            start = i - j
+            toks = self.segments[sid]
+            if start < 0 or toks[start : start + n] != phrase:
+                continue
+            total += 1
+            before[toks[start - 1] if start else ""] += 1
+            after[toks[start + n] if start + n < len(toks) else ""] += 1
+        self._stats[phrase] = (total, before, after)
+        return total, before, after
 
     def count(
         self,
@@ -251,21 +285,25 @@ class _Corpus:
 
         `not_before`: skip occurrences preceded by this word; `not_after`: followed by it.
         """
-        phrase = [p for p in (_core(x) for x in phrase) if p]
-        if not phrase:
+        key = tuple(p for p in (_core(x) for x in phrase) if p)
+        if not key:
             return 0
-        skip = set(exclude)
-        n = len(phrase)
-        hits = 0
-        for sid, i in self.index.get(phrase[0], ()):
-            toks = self.segments[sid]
-            if sid in skip or toks[i : i + n] != phrase:
+        total, before, after = self._phrase_stats(key)
+        if not total:
+            return 0
+        nb = _core(not_before) if not_before is not None else None
+        na = _core(not_after) if not_after is not None else None
+        hits = total - (before[nb] if nb else 0) - (after[na] if na else 0)
+        if nb and na:  # occurrences with both neighbours were subtracted twice
+            hits += sum(
+                1
+                for b, a in self._occurrences(key, range(len(self.segments)))
+                if b == nb and a == na
+            )
+        for b, a in self._occurrences(key, set(exclude)):
+            if (nb and b == nb) or (na and a == na):
                 continue
-            if not_before is not None and i > 0 and toks[i - 1] == _core(not_before):
-                continue
-            if not_after is not None and i + n < len(toks) and toks[i + n] == _core(not_after):
-                continue
-            hits += 1
+            hits -= 1
         return hits
 
 
@@ -312,7 +350,7 @@ def _label_penalty(words: Sequence[str]) -> float:
     last = words[-1]
     if _kind(last) == "conn" or _kind(last) == "sym":
         score -= 4
-    if _core(last).lower() in OPENERS and _kind(last) != "conn":
+    if _core(last).lower() in OPENERS - NOUN_OPENERS and _kind(last) != "conn":
         score -= 4
     if re.search(r"[,;.!?]$", last) and not re.search(r"\d\.?$|\b[A-Za-z]\.$", last):
         score -= 5
@@ -324,6 +362,17 @@ def _label_penalty(words: Sequence[str]) -> float:
     if len(words) > 6:
         score -= len(words) - 6
     return score
+
+
+@dataclass(frozen=True)
+class _Vocab:
+    """The words of a table's surely split labels, minus those of the row at hand."""
+
+    counts: Counter[str]
+    own: set[str]
+
+    def __contains__(self, word: object) -> bool:
+        return self.counts.get(str(word), 0) - (word in self.own) > 0
 
 
 def _split_header(cell: str, corpus: _Corpus, exclude: Iterable[int]) -> _Split:
@@ -381,7 +430,7 @@ def _split_row(
     exclude: Iterable[int],
     subjects: Sequence[str],
     colon_labels: bool,
-    vocab: frozenset[str] = frozenset(),
+    vocab: _Vocab | None = None,
 ) -> _Split:
     """Split an attribute label from the exam tip run on after it in a row's first cell.
 
@@ -606,24 +655,18 @@ def _is_label_like(s: str) -> bool:
 
 
 def _is_nav_like(s: str) -> bool:
+    """A navigation link or footer entry: residue, or a short label-like line."""
     s = s.strip()
-    if _residue_kind(s):
-        return True
-    return (
-        _words(s) <= 5
-        and len(s) <= 40
-        and not re.search(r"[.:;,!]$", s)
-        and not _QARROW.search(s)
-        and sum(1 for w in s.split() if _kind(w) == "low") <= 1
-    )
+    return bool(_residue_kind(s)) or (_words(s) <= 5 and len(s) <= 40 and _is_label_like(s))
 
 
 def _caps_lead(tokens: Sequence[str]) -> int:
     """Number of leading tokens forming an ALL-CAPS phrase (`API GATEWAY AUTHORIZER TRAP:`)."""
     n = 0
     letters = 0
-    for t in tokens:
-        if _is_caps(t) or (n and _core(t) in ("&", "/", "+") and len(t) == 1):
+    for i, t in enumerate(tokens):
+        one_letter = _core(t) in ("A", "I") and i + 1 < len(tokens) and _is_caps(tokens[i + 1])
+        if _is_caps(t) or (n and (one_letter or (_core(t) in ("&", "/", "+") and len(t) == 1))):
             n += 1
             letters += sum(ch.isalpha() for ch in t)
             if t.endswith((":", ",", ";", ".")):
@@ -648,7 +691,7 @@ def _trap_parts(s: str, corpus: _Corpus) -> _TrapParts | None:
     parts = _trap_lead(s, corpus)
     if parts is None or not re.search(r"\w", s):
         return None
-    if not re.search(r"\w", parts.title) or not re.search(r"\w", parts.text):
+    if parts.sep and not (re.search(r"\w", parts.title) and re.search(r"\w", parts.text)):
         return _TrapParts("", "", s, 0)  # a lead-in with nothing after it is no title
     return parts
 
@@ -664,9 +707,7 @@ def _trap_lead(s: str, corpus: _Corpus) -> _TrapParts | None:
         if caps < len(words) and words[caps] in ("—", "–", "-", "--"):
             rest = s[toks[caps][2] :] if caps + 1 < len(words) else ""
             return _TrapParts(s[: toks[caps - 1][2]].strip(), "—", rest, 0)
-        emphatic = any(
-            _core(w).lower() in corpus.lower_words and len(_core(w)) >= 3 for w in words[:caps]
-        )
+        emphatic = any(_shouted(w, corpus) for w in words[:caps])
         if emphatic and (caps >= 2 or len(_core(words[0])) >= 4):
             return _TrapParts("", "", s, caps)
     for i, w in enumerate(words[:6]):
@@ -700,7 +741,8 @@ class _Importer:
     source: str = ""
     source_parts: list[str] = field(default_factory=list)
     residue: list[tuple[int, str, str]] = field(default_factory=list)  # (line, text, why)
-    subjects: list[str] = field(default_factory=list)
+    subjects: list[str] = field(default_factory=list)  # of every table
+    deck_subjects: list[str] = field(default_factory=list)  # of the first table
 
     def loc(self, line: int, col: int = 1) -> Loc:
         return Loc(self.path, line, col)
@@ -853,6 +895,7 @@ class _Importer:
         """Header cells as `Name — tagline`, rows as (line, label, tip, values)."""
         header_out = [t.header[0]]
         names: list[str] = []
+        name_keys: set[str] = set()
         for j in range(1, len(t.header)):
             if j == t.tip_col:
                 continue
@@ -862,7 +905,7 @@ class _Importer:
                 cell = f"Subject {j}"
                 self.diags.append(warning(loc, "I013", f"empty header cell; named it {cell!r}"))
             split = _split_header(cell, self.corpus, t.header_segs)
-            name = self._unique(split.head, names, loc, "subject name")
+            name = self._unique(split.head, name_keys, loc, "subject name")
             names.append(name)
             header_out.append(f"{name} — {split.tail}" if split.tail else name)
             if split.unsure:
@@ -884,15 +927,14 @@ class _Importer:
                     )
                 )
         self.subjects.extend(names)
+        if not self.deck_subjects:
+            self.deck_subjects = names
         if t.tip_col is not None:
             rows = []
-            labels: list[str] = []
-            for r in t.rows:
+            taken: set[str] = set()
+            for i, r in enumerate(t.rows, 1):
                 values = [r.cells[j] for j in range(1, len(r.cells)) if j != t.tip_col]
-                label = self._unique(
-                    r.cells[0] or f"Row {len(labels) + 1}", labels, self.loc(r.line), "label"
-                )
-                labels.append(label)
+                label = self._unique(r.cells[0] or f"Row {i}", taken, self.loc(r.line), "label")
                 rows.append((r.line, label, r.cells[t.tip_col], values))
             return header_out, rows
         colon_labels = sum(
@@ -903,28 +945,29 @@ class _Importer:
             _split_row(r.cells[0], self.corpus, r.segs[:1], names, colon_labels) for r in t.rows
         ]
         sure = [
-            {_core(w).lower() for w in sp.head.split()} if not sp.unsure and sp.head else set()
+            {_core(w).lower() for w in sp.head.split()} - CONNECTORS
+            if not sp.unsure and sp.head
+            else set()
             for sp in splits
         ]
+        counts = Counter(w for words in sure for w in words)
         for i, (r, sp) in enumerate(zip(t.rows, splits)):
             if sp.unsure and r.cells[0]:
-                vocab = frozenset().union(*(v for k, v in enumerate(sure) if k != i))
-                vocab = vocab - CONNECTORS
+                vocab = _Vocab(counts, sure[i])
                 splits[i] = _split_row(
                     r.cells[0], self.corpus, r.segs[:1], names, colon_labels, vocab
                 )
         rows = []
-        labels = []
-        for r, split in zip(t.rows, splits):
+        taken: set[str] = set()
+        for i, (r, split) in enumerate(zip(t.rows, splits), 1):
             values = [r.cells[j] for j in range(1, len(r.cells))]
             loc = self.loc(r.line)
             if not r.cells[0]:
-                label = f"Row {len(labels) + 1}"
+                label = f"Row {i}"
                 self.diags.append(warning(loc, "I013", f"empty first cell; named it {label!r}"))
                 split = _Split(label, "", 0.0)
             label = split.head[:-1].rstrip() if split.head.endswith(":") else split.head
-            label = self._unique(label, labels, loc, "label")
-            labels.append(label)
+            label = self._unique(label, taken, loc, "label")
             rows.append((r.line, label, split.tail, values))
             if split.unsure:
                 alt = split.runner_up
@@ -946,18 +989,21 @@ class _Importer:
                 )
         return header_out, rows
 
-    def _unique(self, text: str, seen: list[str], loc: Loc, what: str) -> str:
-        """`text`, or `text (2)` when the table has it already (the parser refuses duplicates)."""
-        taken = {slugify(x) for x in seen} | {x.lower() for x in seen}
-        if slugify(text) not in taken and text.lower() not in taken:
-            return text
-        n = 2
-        while f"{text} ({n})".lower() in taken or slugify(f"{text} ({n})") in taken:
+    def _unique(self, text: str, taken: set[str], loc: Loc, what: str) -> str:
+        """`text`, or `text (2)` when the table has it already (the parser refuses duplicates).
+
+        `taken` holds the slugs and lower-cased texts used so far; the result is added to it.
+        """
+        new = text
+        n = 1
+        while new.lower() in taken or slugify(new) in taken:
             n += 1
-        new = f"{text} ({n})"
-        self.diags.append(
-            warning(loc, "I013", f"duplicate {what} {text!r} in this table; renamed it {new!r}")
-        )
+            new = f"{text} ({n})"
+        if new != text:
+            self.diags.append(
+                warning(loc, "I013", f"duplicate {what} {text!r} in this table; renamed it {new!r}")
+            )
+        taken.update((new.lower(), slugify(new)))
         return new
 
     # ---- body structure --------------------------------------------------------------------
@@ -990,6 +1036,7 @@ class _Importer:
             no: (lines_only[i + 1][1] if i + 1 < len(lines_only) else "")
             for i, (no, _) in enumerate(lines_only)
         }
+        before_table = {events[i][0] for i in range(len(events) - 1) if events[i + 1][1] == "table"}
         section = ""  # kind of the current section: note | trap | scenario | "" (none)
         trap_run = False
         for no, kind, obj in events:
@@ -1001,7 +1048,9 @@ class _Importer:
                 section, trap_run = "", False
                 continue
             s = _strip_emoji(str(obj))
-            if self._is_heading(s, _strip_emoji(next_text[no])):
+            if (no in before_table and _is_label_like(s) and _words(s) <= 6) or self._is_heading(
+                s, _strip_emoji(next_text[no])
+            ):
                 words = s.lower()
                 if any(w in words for w in TRAP_WORDS):
                     section = "trap"
@@ -1137,9 +1186,9 @@ class _Importer:
                 groups.append([item])
         for g in groups:
             whys = list(dict.fromkeys(why for _, _, why in g))
-            shown = ", ".join(repr(_clip(s, 40)) for _, s, _ in g[:6])
-            if len(g) > 6:
-                shown += f", … ({len(g) - 6} more)"
+            shown = ", ".join(repr(_clip(s, 80)) for _, s, _ in g[:10])
+            if len(g) > 10:
+                shown += f", … ({len(g) - 10} more)"
             what = "line" if len(g) == 1 else f"{len(g)} lines"
             self.diags.append(
                 warning(
@@ -1153,7 +1202,8 @@ class _Importer:
 
     def _deck_and_tags(self) -> tuple[str, list[str]]:
         codes = [p for p in self.source_parts[1:] if _EXAM_CODE.match(p)]
-        topic = " vs ".join(self.subjects) if len(self.subjects) >= 2 else self.title
+        subjects = self.deck_subjects
+        topic = " vs ".join(subjects) if len(subjects) >= 2 else self.title
         topic = topic.replace("::", ":")
         return "::".join([*codes, topic]), [slugify(c) for c in codes]
 
@@ -1222,8 +1272,11 @@ class _Importer:
                     current = "trap"
                     pending_list = False
                 title, sep, lead = b.extra
-                out.append("- " + self._trap_markdown(b.line, title, sep, b.text, int(lead)))
-                expected_traps.append((title, b.text))
+                md, plain_title, plain_text = self._trap_markdown(
+                    b.line, title, sep, b.text, int(lead)
+                )
+                out.append("- " + md)
+                expected_traps.append((plain_title, plain_text))
                 pending_list = True
                 continue
         if pending_list:
@@ -1251,10 +1304,25 @@ class _Importer:
             )
         return lines
 
-    def _trap_markdown(self, line: int, title: str, sep: str, text: str, lead_caps: int) -> str:
-        spans = _emphasis_spans(text, self.corpus, lead_caps)
+    def _trap_markdown(
+        self, line: int, title: str, sep: str, text: str, lead_caps: int
+    ) -> tuple[str, str, str]:
+        """The trap as a list item's Markdown, plus its title and text as the parser should
+        read them back (bold markers aside)."""
+        spans = [
+            sp
+            for sp in _emphasis_spans(text, self.corpus, lead_caps)
+            if not _given_away(text, sp, title)
+        ]
         if not spans:
-            spans = _name_span(text, self.subjects)
+            spans = next(
+                (
+                    [sp]
+                    for sp in _key_term_candidates(text, self.subjects)
+                    if not _given_away(text, sp, title)
+                ),
+                [],
+            )
         if not spans:
             self.diags.append(
                 warning(
@@ -1264,18 +1332,23 @@ class _Importer:
                     " mark the term to recall with **bold** or the trap yields no cloze card",
                 )
             )
-        body = []
+        body, plain = [], []
         pos = 0
         for a, b in [*spans, (len(text), len(text))]:
-            body.append(_esc(text[pos:a], block_start=pos == 0 and not title))
+            piece = _esc(text[pos:a], block_start=pos == 0 and not title)
+            body.append(piece)
+            plain.append(piece)
             if b > a:
-                body.append("**" + _esc(text[a:b], block_start=False) + "**")
+                term = _esc(text[a:b], block_start=False)
+                body.append("**" + term + "**")
+                plain.append(term)
             pos = b
         md = "".join(body)
         if title:
             t = _esc(title, block_start=False)
-            return f"**{t}:** {md}" if sep == ":" else f"**{t}** — {md}"
-        return md
+            md = f"**{t}:** {md}" if sep == ":" else f"**{t}** — {md}"
+            return md, t, "".join(plain).strip()
+        return md, "", "".join(plain).strip()
 
     def _self_check(self, markdown: str, traps: list[tuple[str, str]]) -> None:
         doc, diags = parse_text(markdown, self.path)
@@ -1290,7 +1363,7 @@ class _Importer:
                     )
                 )
         got = [(t.title, _unbold(t.text)) for t in doc.traps]
-        want = [(title, text.strip()) for title, text in traps]
+        want = [(title, re.sub(r"\s+", " ", text)) for title, text in traps]
         if got != want:
             self.diags.append(
                 error(
@@ -1317,6 +1390,14 @@ def _unbold(text: str) -> str:
     return text.replace("**", "")
 
 
+def _shouted(word: str, corpus: _Corpus) -> bool:
+    """An ordinary word written in capitals for emphasis, not an acronym: the page also writes
+    it in lower case (`ONLY`, `not`), or it is too long for an acronym (`VISIBILITY`)."""
+    core = _core(word)
+    letters = sum(ch.isalpha() for ch in core)
+    return letters >= 2 and (core.lower() in corpus.lower_words or letters >= 6)
+
+
 def _emphasis_spans(text: str, corpus: _Corpus, lead_caps: int) -> list[tuple[int, int]]:
     """Character spans of the terms the page shouts: runs of ALL-CAPS words that are ordinary
     words written in capitals (the page also uses them in lower case), not bare acronyms."""
@@ -1335,9 +1416,7 @@ def _emphasis_spans(text: str, corpus: _Corpus, lead_caps: int) -> list[tuple[in
         while j > i and not _is_caps(toks[j - 1][0]):
             j -= 1
         run = [t for t, _, _ in toks[i:j]]
-        emphatic = i < lead_caps or any(
-            len(_core(w)) >= 2 and _core(w).lower() in corpus.lower_words for w in run
-        )
+        emphatic = i < lead_caps or any(_shouted(w, corpus) for w in run)
         if emphatic:
             a = toks[i][1] + (len(toks[i][0]) - len(toks[i][0].lstrip(_OPEN_PUNCT)))
             last = toks[j - 1]
@@ -1348,31 +1427,47 @@ def _emphasis_spans(text: str, corpus: _Corpus, lead_caps: int) -> list[tuple[in
     return spans
 
 
-def _name_span(text: str, subjects: Sequence[str]) -> list[tuple[int, int]]:
-    """The first mention of a subject (or of the tail of its name, `Event Hubs`; a plural name
-    matches its singular, `Identity Pool`); else the first number with a unit (`256 KB`)."""
-    best: tuple[int, int] | None = None
-    for name in subjects:
+def _key_term_candidates(text: str, subjects: Sequence[str]) -> list[tuple[int, int]]:
+    """Spans that could be a trap's cloze when the page shouts nothing: mentions of a subject
+    (its name, a tail of it like `Event Hubs` or an acronym-like `SQS`, its singular `Identity
+    Pool`, its initials `NLB`), earliest first; then numbers with a unit (`256 KB`)."""
+    patterns: list[str] = []
+    for name in dict.fromkeys(subjects):
         words = name.split()
         for k in range(len(words)):
-            phrase = " ".join(words[k:])
-            if len(phrase) < 3:
-                continue
-            pattern = re.escape(phrase[:-1]) + "s?" if phrase.endswith("s") else re.escape(phrase)
-            m = re.search(r"(?<![\w-])" + pattern + r"(?![\w-])", text)
-            if m and (best is None or m.start() < best[0]):
-                best = (m.start(), m.end())
-            if m:
-                break
+            tail = words[k:]
+            if len(tail) == 1 and not re.search(r"[A-Z0-9]", tail[0][1:]):
+                continue  # a lone common word (`Pools`, `Standard`) names nothing
+            phrase = " ".join(tail)
+            if len(phrase) >= 3:
+                patterns.append(
+                    re.escape(phrase[:-1]) + "s?" if phrase.endswith("s") else re.escape(phrase)
+                )
         initials = "".join(w[0] for w in words if w[:1].isupper())
         if len(initials) >= 2 and len(words) >= 2:
-            m = re.search(r"(?<![\w-])" + re.escape(initials) + r"(?![\w-])", text)
-            if m and (best is None or m.start() < best[0]):
-                best = (m.start(), m.end())
-    if best is None:
-        m = _QUANTITY.search(text)
-        best = (m.start(), m.end()) if m else None
-    return [best] if best else []
+            patterns.append(re.escape(initials))
+    found = {
+        (m.start(), m.end())
+        for pat in patterns
+        for m in re.finditer(r"(?<![\w-])(?:" + pat + r")(?![\w-])", text)
+    }
+    names = sorted(found, key=lambda sp: (sp[0], sp[0] - sp[1]))
+    return names + [(m.start(), m.end()) for m in _QUANTITY.finditer(text)]
+
+
+def _given_away(text: str, span: tuple[int, int], title: str) -> bool:
+    """Whether the rest of the card (title, text around the span) says the span's words again,
+    so that hiding them teaches nothing (the lint rule L109 reports such clozes)."""
+    words = re.findall(r"\w+", text[span[0] : span[1]].lower())
+    if not words:
+        return True
+    last = words[-1]
+    if len(last) > 3 and last.endswith("s") and not last.endswith("ss"):
+        last = last[:-1]
+    parts = [re.escape(w) for w in words[:-1]] + [re.escape(last) + "s?"]
+    pattern = r"(?<!\w)" + r"\W+".join(parts) + r"(?!\w)"
+    rest = f"{title} . {text[: span[0]]} … {text[span[1] :]}"
+    return re.search(pattern, rest, re.IGNORECASE) is not None
 
 
 def _title_head(title: str) -> str:
@@ -1436,4 +1531,4 @@ def import_page(
     return markdown, diags
 
 
-__all__ = ["decode_page", "import_page", "title_slug", "title_slug_of", "bold_spans"]
+__all__ = ["decode_page", "import_page", "title_slug", "title_slug_of"]

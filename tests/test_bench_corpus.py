@@ -8,7 +8,7 @@ from pathlib import Path
 import pypdf
 
 from bench import corpus, floors
-from bench.run import prepare_data
+from bench.run import prepare_data, typst_floor_engine
 from cardgen.build import load
 from cardgen.cards import build_cards
 from cardgen.parse import markdown, parse_file
@@ -85,7 +85,9 @@ def test_floors_run_on_a_tiny_corpus(tmp_path: Path) -> None:
     )
     for apkg in (tmp_path / "apkg").iterdir():
         assert "collection.anki2" in zipfile.ZipFile(apkg).namelist()
-    floors.floor_typst(tmp_path / "data", tmp_path / "pdf")
+    # the Typst floor compiles cardgen's own templates with the payloads its writer makes
+    assert typst_floor_engine(tmp_path / "data") == "cardgen"
+    assert floors.floor_typst(tmp_path / "data", tmp_path / "pdf").startswith("compiled 4 PDFs")
     pdfs = sorted((tmp_path / "pdf").iterdir())
     assert len(pdfs) == 4
     sheet = pypdf.PdfReader(pdfs[1])  # topic-0000.sheet.pdf

@@ -1,0 +1,447 @@
+"""`cardgen import`: pasted study pages -> format-v1 sources.
+
+The seed page must give the facts of its hand conversion; the pages in tests/fixtures/import/
+(written in the same style for other topics) must give the facts in their JSON files. Facts are
+compared through `parse_text` + `document_json`, the same contract `cardgen show --json` uses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cardgen.cli import cli
+from cardgen.diagnostics import CODES
+from cardgen.importer import decode_page, import_page, title_slug
+from cardgen.parse import document_json, parse_file, parse_text
+from tests.conftest import COGNITO, SEED
+
+FIXTURES = Path(__file__).parent / "fixtures" / "import"
+PAGES = sorted(FIXTURES.glob("*.txt"))
+
+
+def facts(markdown: str) -> dict:
+    """The facts the tests compare: what `show --json` says, trap bold markers removed."""
+    doc, diags = parse_text(markdown, "imported.md")
+    assert not [d for d in diags if d.is_error], [d.format() for d in diags]
+    return _facts(document_json(doc))
+
+
+def _facts(j: dict) -> dict:
+    comp = j["comparisons"][0] if j["comparisons"] else {"subjects": [], "rows": []}
+    return {
+        "title": j["title"],
+        "description": j["description"],
+        "source": j["source"],
+        "subjects": [{"name": s["name"], "tagline": s["tagline"]} for s in comp["subjects"]],
+        "rows": [
+            {"attribute": r["attribute"], "tip": r["tip"], "values": r["values"]}
+            for r in comp["rows"]
+        ],
+        "scenarios": [
+            {"prompt": s["prompt"], "answer": s["answer"], "subject": s["subject"]}
+            for s in j["scenarios"]
+        ],
+        "traps": [{"title": t["title"], "text": t["text"].replace("**", "")} for t in j["traps"]],
+        "notes": [{"title": n["title"], "text": n["text"]} for n in j["notes"]],
+    }
+
+
+def run_import(path: Path) -> tuple[str, list]:
+    return import_page(path.read_text(encoding="utf-8"), path.name)
+
+
+# --------------------------------------------------------------------------------------------
+# The seed page against its hand conversion
+
+
+@pytest.fixture(scope="module")
+def seed_import() -> tuple[str, list]:
+    return run_import(SEED)
+
+
+@pytest.fixture(scope="module")
+def hand() -> dict:
+    doc, _ = parse_file(COGNITO)
+    assert doc is not None
+    return _facts(document_json(doc))
+
+
+def test_seed_subjects_match_hand_conversion(seed_import, hand):
+    got = facts(seed_import[0])
+    assert got["subjects"] == hand["subjects"]
+    assert len(got["subjects"]) == 2
+
+
+def test_seed_rows_match_hand_conversion_one_by_one(seed_import, hand):
+    got = facts(seed_import[0])
+    assert len(got["rows"]) == len(hand["rows"]) == 17
+    for mine, theirs in zip(got["rows"], hand["rows"]):
+        assert mine == theirs
+    assert sum(1 for r in got["rows"] if r["tip"]) == 12
+
+
+def test_seed_scenarios_and_traps_match_hand_conversion(seed_import, hand):
+    got = facts(seed_import[0])
+    assert got["scenarios"] == hand["scenarios"]
+    assert [s["subject"] for s in got["scenarios"]] == ["Cognito User Pools", "Identity Pools", ""]
+    assert got["traps"] == hand["traps"]
+    titles = [t["title"] for t in got["traps"]]
+    assert titles[0] == "CRITICAL DISTINCTION"
+    assert titles[2] == "" and got["traps"][2]["text"].startswith("UNAUTHENTICATED (GUEST)")
+    assert titles[4] == "" and got["traps"][4]["text"].startswith("LAMBDA TRIGGERS are ONLY")
+
+
+def test_seed_title_description_source_and_summary_match(seed_import, hand):
+    got = facts(seed_import[0])
+    for key in ("title", "description", "source", "notes"):
+        assert got[key] == hand[key], key
+
+
+def test_seed_front_matter_deck_tags_and_id(seed_import):
+    doc, _ = parse_text(seed_import[0], "x.md")
+    assert doc.deck == "DVA-C02::Cognito User Pools vs Identity Pools"
+    assert doc.tags == ("dva-c02",)
+    assert doc.id == "authentication-vs-authorization"
+    assert title_slug(SEED.read_text(encoding="utf-8")) == "authentication-vs-authorization"
+
+
+def test_seed_residue_is_dropped_and_reported(seed_import):
+    markdown, diags = seed_import
+    assert "Cargando" not in markdown and "Guides & Patterns" not in markdown
+    assert "🎯" not in markdown
+    residue = [d for d in diags if d.code == "I001"]
+    assert [(d.loc.line, d.severity.value) for d in residue] == [(2, "warning"), (36, "warning")]
+    assert "'Services', 'Comparisons', 'Guides & Patterns'" in residue[1].message
+
+
+def test_seed_traps_all_get_a_cloze(seed_import):
+    doc, _ = parse_text(seed_import[0], "x.md")
+    assert all(t.clozes for t in doc.traps)
+    clozes = [c for t in doc.traps for c in t.clozes]
+    assert "UNAUTHENTICATED (GUEST) ACCESS" in clozes and "LAMBDA TRIGGERS" in clozes
+    assert "ONLY" in clozes  # an ALL-CAPS word inside the sentence
+
+
+# --------------------------------------------------------------------------------------------
+# Pages in the same style, other topics, against their expected facts
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
+def test_page_gives_expected_facts(page: Path):
+    expected = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+    markdown, diags = run_import(page)
+    got = facts(markdown)
+    assert not [d for d in diags if d.is_error]
+    for key, want in expected.items():
+        if isinstance(want, list):
+            assert len(got[key]) == len(want), key
+            for i, (g, w) in enumerate(zip(got[key], want)):
+                assert g == w, f"{key}[{i}]"
+        else:
+            assert got[key] == want, key
+
+
+def test_fixture_pages_cover_the_variety_the_issue_asks_for():
+    expected = [json.loads(p.with_suffix(".json").read_text(encoding="utf-8")) for p in PAGES]
+    assert len(PAGES) >= 4
+    assert sum(1 for e in expected if len(e["subjects"]) == 3) >= 3
+    rows = [r for e in expected for r in e["rows"]]
+    names = {s["name"] for e in expected for s in e["subjects"]}
+    tips = [r["tip"] for r in rows if r["tip"]]
+    assert any(not r["tip"] for r in rows) and tips
+    assert any(t.startswith("Scenario:") for t in tips)
+    assert any(t[0] in "'\"“‘" for t in tips)
+    assert any(re.match(r"[A-Z0-9]{2,}\b", t) for t in tips)  # an acronym
+    assert any(any(t.startswith(n) for n in names) for t in tips)  # a subject's name
+    labels = [r["attribute"] for r in rows]
+    for mark in ("/", "&", "("):
+        assert any(mark in a for a in labels), mark
+    assert any(re.search(r"\d", a) for a in labels)
+
+
+@pytest.mark.parametrize("page", [SEED, *PAGES], ids=["seed", *[p.stem for p in PAGES]])
+def test_nothing_is_lost(page: Path):
+    """Every line of the page is in the output, or named in a residue warning."""
+    markdown, diags = run_import(page)
+    out_words = set(re.findall(r"\w+", markdown))
+    residue = " ".join(d.message for d in diags if d.code == "I001")
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        missing = set(re.findall(r"\w+", line)) - out_words
+        assert not missing or repr(line.strip()) in residue, line
+
+
+@pytest.mark.parametrize("page", [SEED, *PAGES], ids=["seed", *[p.stem for p in PAGES]])
+def test_import_is_deterministic_and_passes_check(page: Path, tmp_path: Path):
+    first, diags = run_import(page)
+    assert run_import(page)[0] == first
+    assert all(d.code in CODES for d in diags)
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "page.md").write_text(first, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(tmp_path / "sources")])
+    assert result.exit_code == 0, result.output
+
+
+# --------------------------------------------------------------------------------------------
+# Heuristics on small pages
+
+HEADER = (
+    "| Feature | Amazon SQS Fully managed queue | Amazon SNS Push notifications |\n|---|---|---|"
+)
+TAIL = (
+    "Summary\nUse Amazon SQS to buffer work, and Amazon SNS to fan out to all subscribers.\n"
+    "Prep Notes · SAA-C03 · 2026-01-01\n"
+)
+
+
+def page_with(rows: str, extra: str = "") -> str:
+    return f"Loading...\nQueues vs Topics\nA short page\n{HEADER}\n{rows}\n{extra}{TAIL}"
+
+
+def test_an_unsure_split_is_reported_with_its_page_line():
+    text = page_with(
+        "Storage Class Glacier Deep Archive is the cheapest tier | One | Two |\n"
+        "Max Size | 256 KB | 256 KB |"
+    )
+    markdown, diags = import_page(text, "p.txt")
+    unsure = [d for d in diags if d.code == "I002"]
+    assert [d.loc.line for d in unsure] == [6]
+    assert unsure[0].format().startswith("p.txt:6:1: I002 warning: unsure where the label ends")
+    assert "; or label" in unsure[0].message  # the alternative reading is named
+    assert not [d for d in diags if d.loc.line == 7 and d.code == "I002"]
+
+
+def test_a_row_without_a_tip_keeps_its_whole_label():
+    markdown, _ = import_page(page_with("User Registration & Sign-In UI | Yes | No |"), "p.txt")
+    row = facts(markdown)["rows"][0]
+    assert (row["attribute"], row["tip"]) == ("User Registration & Sign-In UI", "")
+
+
+ROW_CASES = [  # first cell, label, tip
+    ("Ordering FIFO is only on Amazon SQS", "Ordering", "FIFO is only on Amazon SQS"),
+    ("Fan-out Amazon SNS copies each message", "Fan-out", "Amazon SNS copies each message"),
+    ("Retention Scenario: 'keep it' → SQS", "Retention", "Scenario: 'keep it' → SQS"),
+    ("Cost (per 1M) 'Free tier' covers a lot", "Cost (per 1M)", "'Free tier' covers a lot"),
+    ("Delivery Model If consumers poll, use SQS", "Delivery Model", "If consumers poll, use SQS"),
+    (
+        "AWS Access Critical trap: nothing is pushed",
+        "AWS Access",
+        "Critical trap: nothing is pushed",
+    ),
+    ("Primary Use If it must rotate, use SQS", "Primary Use", "If it must rotate, use SQS"),
+]
+
+
+@pytest.mark.parametrize(("cell", "label", "tip"), ROW_CASES)
+def test_row_splits_on_the_evidence(cell: str, label: str, tip: str):
+    markdown, _ = import_page(page_with(f"{cell} | a | b |"), "p.txt")
+    row = facts(markdown)["rows"][0]
+    assert (row["attribute"], row["tip"]) == (label, tip)
+
+
+def test_header_names_come_from_their_use_elsewhere_on_the_page():
+    markdown, diags = import_page(page_with("Size | 1 | 2 |"), "p.txt")
+    subjects = facts(markdown)["subjects"]
+    assert subjects == [
+        {"name": "Amazon SQS", "tagline": "Fully managed queue"},
+        {"name": "Amazon SNS", "tagline": "Push notifications"},
+    ]
+    assert not [d for d in diags if d.code == "I003"]
+
+
+def test_a_header_name_seen_nowhere_else_is_reported():
+    text = "Title\n| Feature | Foo Bar Baz quux thing | Amazon SQS Queue of work |\n|---|---|---|\n"
+    text += "Size | 1 | 2 |\nUse Amazon SQS for work queues, whatever anyone says.\n"
+    _, diags = import_page(text, "p.txt")
+    assert [(d.code, d.loc.line, d.loc.col) for d in diags if d.code == "I003"] == [("I003", 2, 13)]
+
+
+def test_an_existing_tip_column_is_kept_as_is():
+    text = "T\n| Feature | A Thing | B Thing | Exam tip |\n|---|---|---|---|\n"
+    text += "| Size Big | 1 | 2 | Mind the gap |\n"
+    row = facts(import_page(text, "p.txt")[0])["rows"][0]
+    assert row == {"attribute": "Size Big", "tip": "Mind the gap", "values": ["1", "2"]}
+
+
+def test_an_unplaced_line_is_kept_as_a_note_and_reported():
+    text = page_with("Size | 1 | 2 |", extra="Prices change often and vary by Region.\n")
+    markdown, diags = import_page(text, "p.txt")
+    [unplaced] = [d for d in diags if d.code == "I004"]
+    assert unplaced.loc.line == 7
+    notes = facts(markdown)["notes"]
+    assert {"title": "Unplaced text", "text": "Prices change often and vary by Region."} in notes
+
+
+@pytest.mark.parametrize(
+    "indicator",
+    ["Loading...", "Cargando...", "Chargement…", "Carregando…", "Wird geladen...", "Загрузка...",
+     "読み込み中…", "Caricamento in corso..."],
+)  # fmt: skip
+def test_loading_indicators_in_several_languages_are_dropped(indicator: str):
+    text = page_with("Size | 1 | 2 |").replace("Loading...", indicator)
+    markdown, diags = import_page(text, "p.txt")
+    assert indicator not in markdown
+    assert any(d.code == "I001" and d.loc.line == 1 for d in diags)
+
+
+def test_decision_tree_sentences_become_linked_scenarios():
+    text = page_with(
+        "Size | 1 | 2 |",
+        extra="🌳 Decision Tree\nNeed a buffer? → Amazon SQS. Must many apps get a copy (fan-out)? "
+        "→ Amazon SNS. Need both? -> SNS topic feeding SQS queues.\n",
+    )
+    got = facts(import_page(text, "p.txt")[0])["scenarios"]
+    assert got == [
+        {"prompt": "Need a buffer?", "answer": "Amazon SQS.", "subject": "Amazon SQS"},
+        {
+            "prompt": "Must many apps get a copy (fan-out)?",
+            "answer": "Amazon SNS.",
+            "subject": "Amazon SNS",
+        },
+        {"prompt": "Need both?", "answer": "SNS topic feeding SQS queues.", "subject": ""},
+    ]
+
+
+def test_trap_lead_ins_give_titles_and_caps_give_clozes():
+    extra = (
+        "PRICING GOTCHA: SNS bills per delivery, and the Amazon SQS bill is per request.\n"
+        "FAN OUT — one publish reaches ALL subscribers at once, never just one of them.\n"
+        "VISIBILITY TIMEOUT is an Amazon SQS setting that people confuse with retention.\n"
+        "The classic mistake: polling Amazon SNS, which only pushes.\n"
+        "SNS IS NOT A QUEUE — only Amazon SQS keeps messages for a consumer that is down.\n"
+    )
+    markdown, _ = import_page(page_with("Size | 1 | 2 |", extra=extra), "p.txt")
+    doc, _ = parse_text(markdown, "x.md")
+    titles = [t.title for t in doc.traps]
+    assert titles == ["PRICING GOTCHA", "FAN OUT", "", "The classic mistake", "SNS IS NOT A QUEUE"]
+    assert doc.traps[1].clozes == ("ALL",)
+    assert doc.traps[2].clozes == ("VISIBILITY TIMEOUT",)
+    assert all(t.clozes for t in doc.traps)
+
+
+def test_rows_with_wrong_cell_counts_are_fixed_and_reported():
+    text = page_with("Size | 1 |\nCost Big money here | 1 | 2 | 3 |")
+    markdown, diags = import_page(text, "p.txt")
+    assert [d.loc.line for d in diags if d.code == "I005"] == [6, 7]
+    rows = facts(markdown)["rows"]
+    assert rows[0]["values"] == ["1", ""] and rows[1]["values"] == ["1", "2 | 3"]
+
+
+def test_markdown_in_pasted_text_is_escaped():
+    text = "Title *star* and _under_\n1. Not a list\n# Not a heading\n[x]: not-a-link\n"
+    text += HEADER + "\nSize | a*b* | `c` |\n" + TAIL
+    markdown, diags = import_page(text, "p.txt")
+    assert not [d for d in diags if d.is_error]
+    got = facts(markdown)
+    assert got["title"] == r"Title \*star\* and \_under\_"
+    assert "Not a list" in got["description"] and "not-a-link" in got["description"]
+    assert got["rows"][0]["values"] == [r"a\*b\*", r"\`c\`"]
+
+
+def test_no_attribution_and_no_table_are_reported():
+    _, diags = import_page("Just a title\nSome words here that form a paragraph.\n", "p.txt")
+    assert {"I007", "I008"} <= {d.code for d in diags}
+
+
+def test_empty_and_undecodable_pages_are_errors():
+    assert import_page("  \n\n", "p.txt")[1][0].code == "I010"
+    text, diags = decode_page(b"ok\n\xff\xfe", "p.txt")
+    assert (
+        text is None and diags[0].format() == "p.txt:2:1: I010 error: page is not valid UTF-8 text"
+    )
+    assert decode_page(b"a\x00b", "p.txt")[1][0].code == "I010"
+    assert decode_page("\ufeffx\r\ny".encode(), "p.txt") == ("x\ny", [])
+
+
+LINES = [
+    *SEED.read_text(encoding="utf-8").splitlines(),
+    "| a | b |", "|---|---|", "**x", "# h", "> q", "- l", "1. x", "[a]: b", "`", "\\|", "? →",
+    "Q? → A. R? → B.", "ALL CAPS: x", "⚠️", "x · 2026 · y", "<!-- c -->", "===", ":", "NULL",
+]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.one_of(st.sampled_from(LINES), st.text(max_size=30)), max_size=20))
+def test_any_text_imports_into_a_source_that_parses(lines: list[str]):
+    markdown, diags = import_page("\n".join(lines), "p.txt")
+    assert not [d for d in diags if d.code == "I011"]
+    if markdown:
+        _, parse_diags = parse_text(markdown, "o.md")
+        assert not [d for d in parse_diags if d.is_error]
+
+
+# --------------------------------------------------------------------------------------------
+# The command
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_cli_writes_the_default_path_and_refuses_to_overwrite(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["import", str(SEED)])
+    assert result.exit_code == 0, result.output
+    out = Path("sources/authentication-vs-authorization.md")
+    assert out.is_file()
+    lines = result.output.splitlines()
+    assert lines[0] == f"{SEED}:2:1: I001 warning: dropped line of page residue (loading " + (
+        "indicator): 'Cargando...'"
+    )
+    assert lines[-2] == "Found 2 warnings."
+    assert lines[-1].startswith(f"Wrote {out}: 17 rows (12 with tips), 7 traps, 3 scenarios")
+    before = out.read_bytes()
+    out.write_text("my edits", encoding="utf-8")
+    again = runner.invoke(cli, ["import", str(SEED)])
+    assert again.exit_code == 2
+    assert "already exists; use --force" in again.output
+    assert out.read_text(encoding="utf-8") == "my edits"
+    forced = runner.invoke(cli, ["import", str(SEED), "--force"])
+    assert forced.exit_code == 0 and out.read_bytes() == before
+    check = runner.invoke(cli, ["check", "sources"])
+    assert check.exit_code == 0, check.output
+
+
+def test_cli_reads_stdin_and_writes_stdout(runner: CliRunner):
+    result = runner.invoke(
+        cli, ["import", "-", "-o", "-"], input=SEED.read_bytes(), catch_exceptions=False
+    )
+    assert result.exit_code == 0
+    assert result.stdout.startswith("---\nid: authentication-vs-authorization\n")
+    assert "<stdin>:2:1: I001 warning" in result.stderr
+    assert result.stderr.splitlines()[-1] == "Found 2 warnings."
+
+
+def test_cli_output_option_names_the_deck_id(runner: CliRunner, tmp_path: Path):
+    out = tmp_path / "decks-src" / "cognito.md"
+    result = runner.invoke(cli, ["import", str(SEED), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    doc, _ = parse_file(out)
+    assert doc is not None and doc.id == "cognito"
+
+
+def test_cli_errors(runner: CliRunner, tmp_path: Path):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    result = runner.invoke(cli, ["import", str(empty), "-o", str(tmp_path / "x.md")])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"{empty}:1:1: I010 error: page is empty",
+        "Found 1 error.",
+    ]
+    assert not (tmp_path / "x.md").exists()
+    assert runner.invoke(cli, ["import", str(tmp_path / "missing.txt")]).exit_code == 2
+    folder = tmp_path / "f.md"
+    folder.mkdir()
+    assert runner.invoke(cli, ["import", str(SEED), "-o", str(folder)]).exit_code == 2
