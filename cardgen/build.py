@@ -5,11 +5,18 @@ No printing and no exit codes here (that is `cli`'s job): functions return resul
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: builds into one folder are not serialised
+    fcntl = None  # type: ignore[assignment]
 
 from cardgen.cards import build_cards
 from cardgen.diagnostics import Diagnostic, error, sort_key
@@ -72,6 +79,9 @@ def load(paths: Sequence[Path], ignore: Sequence[str] = ()) -> Loaded:
 # `cardgen build`: sources -> decks/ (apkg, pdf) and the lock file
 
 FORMATS = ("apkg", "pdf")
+# Temp files of atomic writes: hidden, `.<output name>.<random>.cardgen-tmp`, so they never look
+# like an output; a build removes the ones a killed build left behind.
+TMP_SUFFIX = ".cardgen-tmp"
 
 
 @dataclass
@@ -121,16 +131,21 @@ Progress = Callable[[int, int, str], None]
 
 
 def build(
-    paths: Sequence[Path], options: BuildOptions | None = None, progress: Progress | None = None
+    paths: Sequence[Path],
+    options: BuildOptions | None = None,
+    progress: Progress | None = None,
+    on_wait: Callable[[Path], None] | None = None,
 ) -> BuildResult:
     """Validate everything, build every output in memory, then write (or compare) them.
 
     Nothing is written when any error is found. Files are written atomically (temp file in the
-    same folder, then `os.replace`), the lock file last; files whose bytes did not change are
-    left alone.
+    same folder, then `os.replace`), the lock file *first*: a build killed part-way leaves a
+    lock at least as new as every deck, so the next build still gives changed notes a newer
+    mod time than anything shipped (docs/anki.md#safety). Files whose bytes did not change are
+    left alone. From reading the lock file to the last write the build holds an advisory lock
+    on the output folder, so builds into one folder run one after the other; `on_wait` is
+    called once when this build has to wait for another.
     """
-    from cardgen import lock as lockmod
-
     opts = options or BuildOptions()
     result = BuildResult()
     loaded = load(paths, opts.ignore)
@@ -143,6 +158,87 @@ def build(
             error(Loc(display_path(out_dir)), "B001", "output path exists and is not a folder")
         )
         return result
+    created = False
+    if not opts.check and not out_dir.is_dir():
+        try:
+            out_dir.mkdir(parents=True)
+            created = True
+        except OSError as exc:
+            result.diagnostics.append(
+                error(
+                    Loc(display_path(out_dir)),
+                    "B002",
+                    f"cannot create the output folder: {exc.strerror or exc}",
+                )
+            )
+            return result
+    if not opts.check and not os.access(out_dir, os.W_OK | os.X_OK):
+        result.diagnostics.append(
+            error(Loc(display_path(out_dir)), "B002", "the output folder is not writable")
+        )
+        return result
+    try:
+        held = _lock_folder(out_dir, not opts.check, on_wait) if out_dir.is_dir() else None
+    except OSError as exc:
+        result.diagnostics.append(
+            error(
+                Loc(display_path(out_dir)),
+                "B002",
+                f"cannot lock the output folder: {exc.strerror or exc}",
+            )
+        )
+        return result
+    try:
+        return _build_into(loaded, opts, result, progress)
+    finally:
+        if created and not result.written:
+            with contextlib.suppress(OSError):  # a failed first build leaves no empty folder
+                out_dir.rmdir()
+        if held is not None:
+            os.close(held)  # releases the lock
+
+
+def _lock_folder(folder: Path, exclusive: bool, on_wait: Callable[[Path], None] | None):
+    """An advisory lock (flock) on the folder itself: exclusive for a build, shared for
+    `--check`; no extra file. Returns the descriptor that holds it (closing it releases it), or
+    None where flock is unavailable (Windows, some network file systems)."""
+    if fcntl is None:
+        return None
+    mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+    for _ in range(10):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            try:
+                fcntl.flock(fd, mode | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait is not None:
+                    on_wait(folder)
+                    on_wait = None
+                fcntl.flock(fd, mode)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
+                return None
+            raise
+        try:
+            same = os.stat(folder).st_ino == os.fstat(fd).st_ino
+        except OSError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)  # the folder was removed or replaced while we waited: lock the new one
+        if not folder.is_dir():
+            folder.mkdir(parents=True, exist_ok=True)
+    raise OSError(errno.EAGAIN, "the folder keeps being replaced")
+
+
+def _build_into(
+    loaded: Loaded, opts: BuildOptions, result: BuildResult, progress: Progress | None
+) -> BuildResult:
+    """`build` once the sources are valid and the output folder is held."""
+    from cardgen import lock as lockmod
+
+    out_dir = opts.output
     lock_path = out_dir / lockmod.LOCK_NAME
     if opts.reset_lock:
         previous = lockmod.Lock()
@@ -241,17 +337,69 @@ def build(
     if opts.check:
         result.stale = changed
         return result
+    blocked = [p for p in changed if p.exists() and not p.is_file()]
+    for p in blocked:
+        result.diagnostics.append(
+            error(Loc(display_path(p)), "B002", "cannot write output: a folder is in the way")
+        )
+    if blocked:
+        return result
+    remove_stale_temps(out_dir)
+    target = out_dir
     try:
-        if changed:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        for p in sorted(changed, key=lambda p: p == lock_path):  # the lock file last
+        # The lock file first, made durable before any deck: whatever point a kill (or a full
+        # disk) stops the build at, no deck is newer than the lock (docs/anki.md#safety).
+        for p in sorted(changed, key=lambda p: p != lock_path):
+            target = p
             write_atomic(p, outputs[p])
             result.written.append(p)
+            if p == lock_path:
+                _sync_dir(out_dir)
+        if changed:
+            _sync_dir(out_dir)
     except OSError as exc:
+        done = " (files already written are complete; build again)" if result.written else ""
         result.diagnostics.append(
-            error(Loc(display_path(out_dir)), "B002", f"cannot write output: {exc}")
+            error(
+                Loc(display_path(target)),
+                "B002",
+                f"cannot write output: {exc.strerror or exc}{done}",
+            )
         )
     return result
+
+
+def remove_stale_temps(folder: Path) -> list[Path]:
+    """Remove the temp files that killed builds left in `folder` (only while holding its lock:
+    then no other build is writing them); returns what was removed."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if entry.name.startswith(".") and entry.name.endswith(TMP_SUFFIX):
+            try:
+                if entry.is_file(follow_symlinks=False):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+            except OSError:
+                pass
+    return removed
+
+
+def _sync_dir(folder: Path) -> None:
+    """Make the renames in `folder` durable (a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _read_bytes(path: Path) -> bytes | None:
@@ -281,7 +429,7 @@ def _referenced(ref: str, cards: Sequence[Card]) -> bool:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write via a temp file in the same folder, then `os.replace`: never a half-written file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

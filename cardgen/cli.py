@@ -190,7 +190,7 @@ class _Progress:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=click.Path(path_type=Path),  # a file here is a B001 diagnostic, not a usage error
     default=Path("decks"),
     show_default=True,
     help="Folder for the decks and the lock file.",
@@ -275,7 +275,14 @@ def build(
         ignore=tuple(ignore),
         pdf=_pdf_options(paper, card_size, layout, back_offset),
     )
-    result = run_build(list(paths) or [DEFAULT_SOURCES], options, _Progress())
+
+    def waiting(folder: Path) -> None:
+        click.echo(
+            f"waiting for another cardgen build into {display_path(folder)}/ to finish...",
+            err=True,
+        )
+
+    result = run_build(list(paths) or [DEFAULT_SOURCES], options, _Progress(), waiting)
     for d in result.diagnostics:
         click.echo(d.format())
     if result.errors:

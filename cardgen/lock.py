@@ -35,11 +35,26 @@ from typing import Any
 
 from cardgen.diagnostics import Diagnostic, error
 from cardgen.model import Card, Document, Loc
+from cardgen.parse import MAX_SOURCE_BYTES
 
 LOCK_NAME = "cardgen.lock"
 LOCK_FORMAT = "cardgen-lock"
 LOCK_VERSION = 1
 RESET_HINT = "rebuild it with `cardgen build --reset-lock` (see docs/anki.md#the-lock-file)"
+# Bounds on what a (damaged or hand-edited) lock may claim, so that it cannot overflow SQLite's
+# integers (note ids are mod * 1000) or make a tombstone with millions of cloze deletions. Both
+# are far above anything a build writes: mod times are seconds (10**12: the year 33658), and a
+# source under the size limit holds fewer bold spans (`**x**`, 5 bytes) than MAX_CARDS.
+MAX_MOD = 10**12
+MAX_CARDS = MAX_SOURCE_BYTES // 5
+
+
+class LockError(ValueError):
+    """A damaged lock; `near` is a JSON key to point the diagnostic at (its first line)."""
+
+    def __init__(self, message: str, near: str = "") -> None:
+        super().__init__(message)
+        self.near = near
 
 
 @dataclass(frozen=True)
@@ -77,12 +92,16 @@ def _entry(obj: Any) -> Entry:
     mod = obj.get("mod")
     if not isinstance(hash_, str) or not isinstance(mod, int) or isinstance(mod, bool) or mod < 0:
         raise ValueError("a note entry lacks `hash` or `mod`")
+    if mod > MAX_MOD:
+        raise ValueError(f"a note entry has `mod` {mod}, past the year 30000")
     model = obj.get("model", "qa")
     cards = obj.get("cards", 1)
     identity = obj.get("identity", "")
     facts = obj.get("facts", [])
     if model not in ("qa", "cloze") or not isinstance(cards, int) or not isinstance(identity, str):
         raise ValueError("a note entry has a bad `model`, `cards` or `identity`")
+    if cards > MAX_CARDS:
+        raise ValueError(f"a note entry has {cards} `cards`; the limit is {MAX_CARDS}")
     if not isinstance(facts, list) or not all(isinstance(f, str) for f in facts):
         raise ValueError("a note entry has bad `facts`")
     return Entry(hash_, mod, model, max(1, cards), identity, tuple(facts))
@@ -101,32 +120,74 @@ def parse(text: str) -> Lock:
     lock = Lock()
     decks = data.get("decks", {})
     models = data.get("models", {})
-    if not isinstance(decks, dict) or not isinstance(models, dict):
-        raise ValueError("`decks` and `models` must be objects")
+    if not isinstance(decks, dict):
+        raise LockError("`decks` must be an object", "decks")
+    if not isinstance(models, dict):
+        raise LockError("`models` must be an object", "models")
     for name, obj in models.items():
-        lock.models[str(name)] = _entry(obj)
+        lock.models[str(name)] = _located(name, obj)
     for deck_id, obj in decks.items():
         if not isinstance(obj, dict):
-            raise ValueError(f"deck {deck_id!r} is not an object")
+            raise LockError(f"deck {deck_id!r} is not an object", deck_id)
         notes = obj.get("notes", {})
         removed = obj.get("removed", {})
         if not isinstance(notes, dict) or not isinstance(removed, dict):
-            raise ValueError(f"deck {deck_id!r}: `notes` and `removed` must be objects")
+            raise LockError(f"deck {deck_id!r}: `notes` and `removed` must be objects", deck_id)
         lock.decks[deck_id] = DeckLock(
-            {k: _entry(v) for k, v in notes.items()},
-            {k: _entry(v) for k, v in removed.items()},
+            {k: _located(k, v) for k, v in notes.items()},
+            {k: _located(k, v) for k, v in removed.items()},
         )
     return lock
 
 
-def read(path: Path, shown: str) -> tuple[Lock | None, list[Diagnostic]]:
-    """Read the lock; a missing file is an empty lock, a damaged one a B010 error."""
+def _located(key: str, obj: Any) -> Entry:
     try:
-        text = path.read_text(encoding="utf-8")
+        return _entry(obj)
+    except LockError:
+        raise
+    except ValueError as exc:
+        raise LockError(f"{key!r}: {exc}", key) from None
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _near(text: str, key: str) -> tuple[int, int]:
+    """Where the JSON key `key` first appears (as cardgen writes it, or ASCII-escaped)."""
+    for quoted in (json.dumps(key, ensure_ascii=False), json.dumps(key)):
+        at = text.find(quoted + ":")
+        if at >= 0:
+            return _position(text, at)
+    return 1, 1
+
+
+def read(path: Path, shown: str) -> tuple[Lock | None, list[Diagnostic]]:
+    """Read the lock; a missing file is an empty lock, a damaged one a B010 error, located at
+    the line and column where it stops making sense."""
+    try:
+        data = path.read_bytes()
     except FileNotFoundError:
         return Lock(), []
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [error(Loc(shown), "B010", f"cannot read the lock file ({exc}); {RESET_HINT}")]
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return None, [
+            error(Loc(shown), "B010", f"cannot read the lock file ({reason}); {RESET_HINT}")
+        ]
+    try:
+        text = data.decode("utf-8-sig")  # an editor's BOM is harmless
+    except UnicodeDecodeError as exc:
+        line, col = _position(data.decode("latin-1"), exc.start)
+        return None, [
+            error(
+                Loc(shown, line, col),
+                "B010",
+                f"lock file is damaged (not UTF-8 text: byte 0x{data[exc.start]:02x}); "
+                f"{RESET_HINT}",
+            )
+        ]
     try:
         return parse(text), []
     except json.JSONDecodeError as exc:
@@ -137,8 +198,15 @@ def read(path: Path, shown: str) -> tuple[Lock | None, list[Diagnostic]]:
                 f"lock file is damaged ({exc.msg}); {RESET_HINT}",
             )
         ]
+    except RecursionError:
+        return None, [
+            error(Loc(shown), "B010", f"lock file is damaged (nested too deeply); {RESET_HINT}")
+        ]
     except ValueError as exc:
-        return None, [error(Loc(shown), "B010", f"lock file is damaged ({exc}); {RESET_HINT}")]
+        line, col = _near(text, exc.near) if isinstance(exc, LockError) and exc.near else (1, 1)
+        return None, [
+            error(Loc(shown, line, col), "B010", f"lock file is damaged ({exc}); {RESET_HINT}")
+        ]
 
 
 def _entry_json(e: Entry) -> dict[str, Any]:

@@ -36,11 +36,13 @@ from cardgen.model import (
     Trap,
 )
 
-MAX_SOURCE_BYTES = 1024 * 1024  # 1 MiB: ~100 x the Cognito source; keeps parsing < ~20 s worst case
+# Limits that bound time and memory on hostile input (figures in docs/source-format.md#limits).
+MAX_SOURCE_BYTES = 1024 * 1024  # 1 MiB, about 70 x the Cognito source
 MAX_SOURCE_LINES = 20_000
 MAX_FRONT_MATTER_BYTES = 64 * 1024
 MAX_YAML_DEPTH = 16
 MAX_NESTING = 20
+MAX_TABLE_COLUMNS = 32  # attribute + subjects + tip
 MAX_QUOTE = 60  # characters of source text quoted in a diagnostic message
 
 TIP_HEADERS = frozenset({"tip", "tips", "exam tip", "exam tips", "note", "notes", "why it matters"})
@@ -276,33 +278,76 @@ def _yaml_message(exc: yaml.YAMLError) -> str:
     return one_line(str(problem))
 
 
-def _compose(text: str, at: Any) -> tuple[yaml.Node | None, Diagnostic | None]:
-    """YAML text -> node tree, refusing anchors/aliases and deep nesting before composing.
+# libyaml's event parser when PyYAML has it (about 10 x faster); the pure-Python one otherwise.
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RESOLVER = yaml.resolver.Resolver()
 
-    The event stream is produced without recursion, so it is checked first; PyYAML's composer
-    recurses once per level and would overflow the stack on `[[[[…]]]]`. Nothing is ever
-    constructed into Python objects (so no tag, however exotic, runs any code or conversion).
+
+def _compose(text: str, at: Any) -> tuple[yaml.Node | None, Diagnostic | None]:
+    """YAML text -> node tree, built here from the event stream, without recursion.
+
+    Anchors and aliases are refused (so an alias bomb cannot expand) and nesting is bounded
+    (PyYAML's own composer recurses once per level and overflows the stack on `[[[[…]]]]`).
+    Nothing is ever constructed into Python objects, so no tag, however exotic, runs code or a
+    conversion (a 5,000-digit integer stays text).
     """
+    root: yaml.Node | None = None
+    stack: list[yaml.Node] = []
+    pending: list[yaml.Node | None] = []  # per open mapping: a key waiting for its value
+    documents = 0
+
+    def attach(node: yaml.Node) -> None:
+        nonlocal root
+        if not stack:
+            root = node
+            return
+        parent = stack[-1]
+        if isinstance(parent, yaml.SequenceNode):
+            parent.value.append(node)
+        elif pending[-1] is None:
+            pending[-1] = node
+        else:
+            parent.value.append((pending[-1], node))
+            pending[-1] = None
+
     try:
-        depth = 0
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+        for ev in yaml.parse(text, Loader=_YAML_LOADER):
+            if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
                 return None, error(
-                    at(event.start_mark),
+                    at(ev.start_mark),
                     "P013",
                     "YAML anchors and aliases are not allowed in front matter",
                 )
-            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                depth += 1
-                if depth > MAX_YAML_DEPTH:
+            if isinstance(ev, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
                     return None, error(
-                        at(event.start_mark),
+                        at(ev.start_mark), "P010", "front matter holds more than one YAML document"
+                    )
+            elif isinstance(ev, yaml.ScalarEvent):
+                tag = ev.tag
+                if tag is None or tag == "!":
+                    tag = _RESOLVER.resolve(yaml.ScalarNode, ev.value, ev.implicit)
+                attach(yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style))
+            elif isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                if len(stack) >= MAX_YAML_DEPTH:
+                    return None, error(
+                        at(ev.start_mark),
                         "P010",
                         f"front matter nests deeper than {MAX_YAML_DEPTH} levels",
                     )
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                depth -= 1
-        return yaml.compose(text, Loader=yaml.SafeLoader), None
+                kind = (
+                    yaml.SequenceNode
+                    if isinstance(ev, yaml.SequenceStartEvent)
+                    else yaml.MappingNode
+                )
+                node = kind(ev.tag or "", [], ev.start_mark, ev.end_mark, ev.flow_style)
+                attach(node)
+                stack.append(node)
+                pending.append(None)
+            elif isinstance(ev, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                stack.pop()
+                pending.pop()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         return None, error(
@@ -310,6 +355,7 @@ def _compose(text: str, at: Any) -> tuple[yaml.Node | None, Diagnostic | None]:
             "P010",
             f"front matter is not valid YAML: {_yaml_message(exc)}",
         )
+    return root, None
 
 
 def _scalar(node: yaml.Node) -> str | None:
@@ -450,6 +496,7 @@ class _State:
     title: str = ""
     title_loc: Loc | None = None
     nesting_warned: bool = False
+    rows_by_comparison: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def loc(self, token_or_map: Token | Sequence[int] | None, col: int = 1) -> Loc:
         m = token_or_map.map if isinstance(token_or_map, Token) else token_or_map
@@ -788,6 +835,16 @@ def _table(st: _State, block: list[Token]) -> None:
         return
     _, header = rows_tokens[0]
     ncols = len(header)
+    if ncols > MAX_TABLE_COLUMNS:
+        st.diags.append(
+            error(
+                loc,
+                "P108",
+                f"table has {ncols:,} columns; the limit is {MAX_TABLE_COLUMNS} "
+                "(the table is skipped)",
+            )
+        )
+        return
     cols = [c for _, c in header_raw] + [1] * ncols
     tip_cols = [j for j in range(1, ncols) if plain_label(header[j]) in TIP_HEADERS]
     if len(tip_cols) > 1:
@@ -835,6 +892,9 @@ def _table(st: _State, block: list[Token]) -> None:
         seen_ids.setdefault(sid, name)
         subjects.append(Subject(name, tagline, sid))
 
+    comp_id = "-vs-".join(s.id for s in subjects)
+    # Rows of earlier tables with the same subjects: one fact may not be given twice.
+    earlier = st.rows_by_comparison.setdefault(comp_id, {})
     rows: list[Row] = []
     row_names: dict[str, int] = {}
     row_ids: dict[str, tuple[str, int]] = {}
@@ -877,6 +937,16 @@ def _table(st: _State, block: list[Token]) -> None:
                 )
             )
             continue
+        if rid in earlier:
+            st.diags.append(
+                error(
+                    row_loc,
+                    "P102",
+                    f"attribute {quote(attribute)} is already given on line {earlier[rid]}, "
+                    "in an earlier table with the same subjects",
+                )
+            )
+            continue
         row_names[attribute.lower()] = line_no + 1
         row_ids[rid] = (attribute, line_no + 1)
         values = tuple(cells[j].strip() for j in subject_cols)
@@ -892,7 +962,8 @@ def _table(st: _State, block: list[Token]) -> None:
                 )
         tip = cells[tip_col].strip() if tip_col is not None else ""
         rows.append(Row(attribute, tip, values, row_loc, rid))
-    comp_id = "-vs-".join(s.id for s in subjects)
+    for row in rows:
+        earlier[row.id] = row.loc.line
     st.comparisons.append(
         Comparison(tuple(subjects), tuple(rows), loc, _strip_id(header[0])[0], comp_id)
     )
