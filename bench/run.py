@@ -386,6 +386,26 @@ class Bench:
     def over_budget(self) -> bool:
         return self.budget > 0 and self.elapsed() > self.budget
 
+    def predict(self, n: int, measure: str) -> float:
+        """How long `measure` at scale `n` will probably take: its own median if measured, else
+        its median at the largest smaller scale, grown as the full build grew (or as the number
+        of sources grew, when the full build is not known at both scales)."""
+        own = self.results.median(n, measure)
+        if own is not None:
+            return own
+        smaller = [
+            s
+            for (s, m) in self.results.by_key
+            if m == measure and 0 < s < n and self.results.median(s, m)
+        ]
+        if not smaller:
+            return 0.0
+        prev = max(smaller)
+        base = self.results.median(prev, measure) or 0.0
+        now, then = self.results.median(n, "build_both"), self.results.median(prev, "build_both")
+        growth = now / then if now and then else n / prev
+        return base * growth
+
     def record(self, scale: int, measure: str, sample: Sample, check: bool = True) -> bool:
         r = self.results.get(scale, measure)
         if check and sample.returncode != 0:
@@ -489,9 +509,13 @@ class Bench:
             )
             if self.only and not needed:
                 return False
-            if self.over_budget():
-                self.notes.append(f"scale {n}: {measure} run {r + 1} skipped (time budget)")
-                self.log(f"    {measure}: skipped (time budget)")
+            guess = self.predict(n, measure)
+            if self.budget > 0 and self.elapsed() + guess > self.budget:
+                self.notes.append(
+                    f"scale {n}: {measure} run {r + 1} skipped (time budget; "
+                    f"expected to take about {guess:.0f} s)"
+                )
+                self.log(f"    {measure}: skipped (time budget, about {guess:.0f} s expected)")
                 return False
             if full:
                 fresh(out)
@@ -597,7 +621,7 @@ def table(results: Results, scales: Sequence[int]) -> str:
             f"{'-':>5}  {MEASURES[m][0]:<34} {_fmt(r.median, '.3f'):>9} {len(r.seconds):>4} "
             f"{_fmt(results.ratio(0, m), '.2f'):>7}  {BASES.get(base, ''):<24}"
         )
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def targets_text(rows: list[dict[str, object]]) -> str:

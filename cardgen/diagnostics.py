@@ -86,7 +86,7 @@ CODES: dict[str, str] = {
     "P110": "trap has no text",
     "P111": "scenario has an empty prompt or answer",
     "P120": "image path is missing, absolute, or outside the source's folder",
-    "P130": "content nested more than 20 levels deep (lists / block quotes) is cut (warning)",
+    "P130": "content nested more than 20 levels deep (lists / block quotes) cannot be read",
     "L100": "a `lint: ignore` entry names no rule or fact, or silences nothing (warning)",
     "L101": "answer too long to recall in one go (warning; docs/lint.md)",
     "L102": "answer enumerates more than five items (warning)",

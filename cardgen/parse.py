@@ -134,7 +134,7 @@ def split_cells(line: str) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     for text, col in cells:
         stripped = text.lstrip()
-        out.append((text.strip(), col + (len(text) - len(stripped))))
+        out.append((text.strip(), col + (len(text) - len(stripped) if stripped else 0)))
     return out
 
 
@@ -211,7 +211,9 @@ def read_text(path: Path, shown: str) -> tuple[str | None, list[Diagnostic]]:
     """
     loc = Loc(shown, 1, 1)
     try:
-        with path.open("rb") as fh:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer (regular files ignore the flag).
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as fh:
             info = os.fstat(fh.fileno())
             if not stat.S_ISREG(info.st_mode):
                 return None, [error(loc, "P001", "not a regular file")]
@@ -246,11 +248,23 @@ def normalise_text(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def size_problem(text: str, path: str) -> Diagnostic | None:
-    """P003 when a text is over the size limits (checked before markdown-it sees it)."""
+def text_problem(text: str, path: str) -> Diagnostic | None:
+    """P003 when a text is over the size limits (checked before markdown-it sees it); P002 when
+    it cannot be encoded as UTF-8."""
     loc = Loc(path, 1, 1)
-    if len(text) > MAX_SOURCE_BYTES or len(text.encode("utf-8")) > MAX_SOURCE_BYTES:
+    if len(text) > MAX_SOURCE_BYTES:
+        return error(
+            loc,
+            "P003",
+            f"source is {len(text):,} characters; the limit is {MAX_SOURCE_BYTES:,} bytes",
+        )
+    try:
         size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as exc:  # a lone surrogate (text decoded with surrogateescape)
+        line = text.count("\n", 0, exc.start) + 1
+        col = exc.start - (text.rfind("\n", 0, exc.start) + 1) + 1
+        return error(Loc(path, line, col), "P002", "text holds a lone surrogate: not valid Unicode")
+    if size > MAX_SOURCE_BYTES:
         return error(loc, "P003", f"source is {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,}")
     lines = text.count("\n") + 1
     if lines > MAX_SOURCE_LINES:
@@ -284,6 +298,32 @@ _RESOLVER = yaml.resolver.Resolver()
 
 
 def _compose(text: str, at: Any) -> tuple[yaml.Node | None, Diagnostic | None]:
+    """YAML text -> node tree (see `_compose_with`).
+
+    libyaml is only a fast path: when it finds a problem, the pure-Python parser reads the text
+    again, so what is accepted and what is reported do not depend on how PyYAML was installed.
+    """
+    node, problem = _compose_with(text, at, _YAML_LOADER)
+    if problem is not None and _YAML_LOADER is not yaml.SafeLoader:
+        return _compose_with(text, at, yaml.SafeLoader)
+    return node, problem
+
+
+def _text_value(value: str) -> str | None:
+    """A scalar's text with JSON-style surrogate pairs (`\\ud83d\\ude00`) joined into their
+    character; None when a lone surrogate is left (not valid Unicode)."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        pass
+    try:
+        return value.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
+        return None
+
+
+def _compose_with(text: str, at: Any, loader: Any) -> tuple[yaml.Node | None, Diagnostic | None]:
     """YAML text -> node tree, built here from the event stream, without recursion.
 
     Anchors and aliases are refused (so an alias bomb cannot expand) and nesting is bounded
@@ -311,7 +351,7 @@ def _compose(text: str, at: Any) -> tuple[yaml.Node | None, Diagnostic | None]:
             pending[-1] = None
 
     try:
-        for ev in yaml.parse(text, Loader=_YAML_LOADER):
+        for ev in yaml.parse(text, Loader=loader):
             if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
                 return None, error(
                     at(ev.start_mark),
@@ -328,7 +368,15 @@ def _compose(text: str, at: Any) -> tuple[yaml.Node | None, Diagnostic | None]:
                 tag = ev.tag
                 if tag is None or tag == "!":
                     tag = _RESOLVER.resolve(yaml.ScalarNode, ev.value, ev.implicit)
-                attach(yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style))
+                value = _text_value(ev.value)
+                if value is None:
+                    return None, error(
+                        at(ev.start_mark),
+                        "P010",
+                        "front matter holds a lone surrogate escape (\\ud800-\\udfff): "
+                        "not valid Unicode",
+                    )
+                attach(yaml.ScalarNode(tag, value, ev.start_mark, ev.end_mark, ev.style))
             elif isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 if len(stack) >= MAX_YAML_DEPTH:
                     return None, error(
@@ -530,7 +578,7 @@ def parse_text(
     on disk).
     """
     text = normalise_text(text)
-    too_big = size_problem(text, path)
+    too_big = text_problem(text, path)
     if too_big is not None:
         return _empty_document(path), [too_big]
     lines = text.split("\n")
@@ -608,7 +656,12 @@ def _block(st: _State, section: _Section, tokens: list[Token], i: int, end: int)
     if deepest >= MAX_NESTING - 1 and not st.nesting_warned:
         st.nesting_warned = True
         st.diags.append(
-            warning(st.loc(tok), "P130", f"content nested deeper than {MAX_NESTING} levels is cut")
+            error(
+                st.loc(tok),
+                "P130",
+                f"content is nested more than {MAX_NESTING} levels deep; what lies deeper is not "
+                "read (after a deep list, nothing more of the file is): flatten it",
+            )
         )
     if tok.type == "table_open":
         _table(st, block)

@@ -27,7 +27,7 @@ from cardgen.parse import document_json, normalise_text, parse_text
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLES = int(os.environ.get("CARDGEN_FUZZ_EXAMPLES", "0")) or None
 FUZZ = settings(
-    max_examples=EXAMPLES or 120,
+    max_examples=EXAMPLES or 150,
     derandomize=EXAMPLES is None,  # CI: the same examples every run
     deadline=None,
     database=None if EXAMPLES is None else settings.default.database,

@@ -1,0 +1,403 @@
+"""`cardgen show` and `cardgen check` through click's CliRunner, with exact output; exit codes
+(0 clean, 1 content errors, 2 bad usage); and the lazy-import promise of `cardgen --help`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cardgen.cli import cli
+
+from .conftest import COGNITO, ROOT
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "parse"
+OK = "---\nsource: x\n---\n# Ok\n\n## Decision tree\n\n- Which one? → the right one\n"
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in a scratch folder, so diagnostics name files relative to it."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+# --------------------------------------------------------------------------------------------
+# check
+
+
+def test_check_sources_is_clean(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    for args in (["check"], ["check", "sources/"], ["check", "--strict", "sources/"]):
+        r = run(*args)
+        assert (r.exit_code, r.output) == (0, "All checks passed.\n"), args
+
+
+# Each malformed input: (file text, expected output of `check --ignore L`, exit code).
+MALFORMED = {
+    "p101": (
+        """
+        # T
+
+        | Feature | A | B |
+        |---|---|---|
+        | Short | one |
+        | Long | one | two | three |
+        """,
+        "bad.md:5:1: P101 error: row has 2 cells, expected 3\n"
+        "bad.md:5:1: P104 warning: empty value for 'B' in row 'Short'\n"
+        "bad.md:6:1: P101 error: row has 4 cells, expected 3\n"
+        "Found 2 errors and 1 warning.\n",
+        1,
+    ),
+    "p100": (
+        """
+        # T
+
+        | Feature | Exam tip |
+        |---|---|
+        | Colour | remember |
+        """,
+        "bad.md:1:1: P021 warning: no comparison table, trap or scenario found\n"
+        "bad.md:3:1: P100 error: table has no subject column (only an attribute and tip columns)\n"
+        "Found 1 error and 1 warning.\n",
+        1,
+    ),
+    "p102": (
+        """
+        # T
+
+        | Feature | A | B |
+        |---|---|---|
+        | Colour | red | blue |
+        | COLOUR | pink | navy |
+        """,
+        "bad.md:6:1: P102 error: duplicate attribute 'COLOUR' (first on line 5)\nFound 1 error.\n",
+        1,
+    ),
+    "p103": (
+        """
+        # T
+
+        | Feature | A | a — again |
+        |---|---|---|
+        | Colour | red | blue |
+        """,
+        "bad.md:3:17: P103 error: duplicate subject 'a' in one table\nFound 1 error.\n",
+        1,
+    ),
+    "p104": (
+        """
+        # T
+
+        | Feature | A | B |
+        |---|---|---|
+        | Colour | red |   |
+        """,
+        "bad.md:5:17: P104 warning: empty value for 'B' in row 'Colour'\nFound 1 warning.\n",
+        0,
+    ),
+    "p012": (
+        """
+        ---
+        colour: red
+        ---
+        # T
+
+        - q → a
+        """,
+        "bad.md:2:1: P012 warning: unknown front-matter key 'colour' "
+        "(known: deck, tags, source, id, lint)\n"
+        "Found 1 warning.\n",
+        0,
+    ),
+    "p010": (
+        """
+        ---
+        tags: [a, b
+        ---
+        # T
+
+        - q → a
+        """,
+        "bad.md:2:12: P010 error: front matter is not valid YAML: "
+        "expected ',' or ']', but got '<stream end>'\n"
+        "Found 1 error.\n",
+        1,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_check_reports_each_malformed_input(here: Path, case: str) -> None:
+    text, expected, code = MALFORMED[case]
+    write(here, "bad.md", text)
+    r = run("check", "--ignore", "L", "bad.md")
+    assert (r.exit_code, r.output) == (code, expected)
+    if code == 0:  # only warnings: --strict makes them fail
+        r = run("check", "--strict", "--ignore", "L", "bad.md")
+        assert (r.exit_code, r.output) == (1, expected)
+
+
+def test_check_not_utf8_binary_and_missing_paths(here: Path) -> None:
+    (here / "latin1.md").write_bytes("# Café\n\nna\xefve\n".encode("latin-1"))
+    (here / "binary.md").write_bytes(b"# x\n\x00\x01")
+    r = run("check", "latin1.md", "binary.md", "missing.md", "missing-dir/")
+    assert r.exit_code == 1
+    assert r.output == (
+        "binary.md:1:1: P002 error: file looks binary (contains NUL bytes)\n"
+        "latin1.md:1:6: P002 error: not valid UTF-8 (byte 0xe9)\n"
+        "missing-dir:1:1: P001 error: no such file or directory\n"
+        "missing.md:1:1: P001 error: no such file or directory\n"
+        "Found 4 errors.\n"
+    )
+
+
+def test_check_reports_every_problem_of_a_file_not_just_the_first(here: Path) -> None:
+    write(
+        here,
+        "sources/many.md",
+        """
+        ---
+        deck: A::::B
+        shade: blue
+        ---
+        # Many problems
+
+        | Feature | A | A |
+        |---|---|---|
+        | Colour | red |
+        | Colour | red | blue |
+
+        ## Traps
+
+        - **Title only:**
+
+        ## Decision tree
+
+        - → no prompt
+        """,
+    )
+    r = run("check", "--ignore", "L")
+    assert r.exit_code == 1
+    assert r.output == (
+        "sources/many.md:2:1: P011 error: `deck` has an empty part between `::`\n"
+        "sources/many.md:3:1: P012 warning: unknown front-matter key 'shade' "
+        "(known: deck, tags, source, id, lint)\n"
+        "sources/many.md:7:17: P103 error: duplicate subject 'A' in one table\n"
+        "sources/many.md:9:1: P101 error: row has 2 cells, expected 3\n"
+        "sources/many.md:9:1: P104 warning: empty value for 'A' in row 'Colour'\n"
+        "sources/many.md:10:1: P102 error: duplicate attribute 'Colour' (first on line 9)\n"
+        "sources/many.md:14:1: P110 error: trap has no text after its title\n"
+        "sources/many.md:18:1: P111 error: scenario needs text on both sides of the arrow\n"
+        "Found 6 errors and 2 warnings.\n"
+    )
+
+
+def test_check_duplicate_deck_ids_across_sources(here: Path) -> None:
+    write(here, "sources/a.md", "---\nid: same\nsource: x\n---\n# A\n\n- q → a\n")
+    write(here, "sources/b.md", "---\nid: same\nsource: x\n---\n# B\n\n- q → b\n")
+    r = run("check", "--ignore", "L", "sources")
+    assert r.exit_code == 1
+    assert r.output == (
+        "sources/b.md:5:1: P022 error: deck id 'same' is also used by sources/a.md; "
+        "set a unique `id:`\n"
+        "Found 1 error.\n"
+    )
+
+
+def test_check_symlink_out_of_sources(here: Path) -> None:
+    write(here, "sources/ok.md", OK)
+    write(here, "outside.md", OK)
+    (here / "sources" / "evil.md").symlink_to(here / "outside.md")
+    r = run("check", "--ignore", "L", "sources")
+    assert r.exit_code == 1
+    assert r.output == (
+        "sources/evil.md:1:1: P004 error: source resolves outside its folder (symlink)\n"
+        "Found 1 error.\n"
+    )
+
+
+def test_check_bom_and_crlf_are_clean(here: Path) -> None:
+    data = COGNITO.read_bytes().replace(b"\n", b"\r\n")
+    (here / "crlf.md").write_bytes(b"\xef\xbb\xbf" + data)
+    r = run("check", "crlf.md")
+    assert (r.exit_code, r.output) == (0, "All checks passed.\n")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "--no-such-option"],
+        ["show"],
+        ["show", "a.md", "b.md"],
+        ["show", "--json"],
+        ["no-such-command"],
+        ["check", "--ignore", "X999"],
+    ],
+)
+def test_bad_usage_exits_2(here: Path, args: list[str]) -> None:
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 2, r.output
+    assert "Usage:" in r.output or "Error:" in r.output
+    assert "Traceback" not in r.output
+
+
+# --------------------------------------------------------------------------------------------
+# show
+
+
+def test_show_json_is_the_documented_contract(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIXTURES)
+    for name in ("basic-comparison", "traps", "scenarios", "front-matter"):
+        expected = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+        r = run("show", f"{name}.md", "--json")
+        assert r.exit_code == 0
+        assert r.stdout == json.dumps(expected["document"], ensure_ascii=False, indent=2) + "\n"
+        assert r.stderr == "".join(f"{d}\n" for d in expected["diagnostics"])
+
+
+def test_show_json_cognito_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    r = run("show", "sources/cognito-user-pools-vs-identity-pools.md", "--json")
+    assert (r.exit_code, r.stderr) == (0, "")
+    data = json.loads(r.stdout)
+    for key in ("path", "title", "deck", "tags", "source", "description", "comparisons"):
+        assert key in data
+    (comp,) = data["comparisons"]
+    assert [s["name"] for s in comp["subjects"]] == ["Cognito User Pools", "Identity Pools"]
+    assert len(comp["rows"]) == 17
+    assert sum(1 for r in comp["rows"] if r["tip"]) == 12
+    assert all(len(r["values"]) == 2 for r in comp["rows"])
+    assert len(data["traps"]) == 7
+    assert [s["subject"] for s in data["scenarios"]] == ["Cognito User Pools", "Identity Pools", ""]
+
+
+def test_show_summary_exact(here: Path) -> None:
+    write(
+        here,
+        "small.md",
+        """
+        ---
+        deck: Study::Small
+        tags: [one, two]
+        source: Me
+        ---
+        # Small deck
+
+        A description.
+
+        | Feature | Lambda — functions | Fargate | Tip |
+        |---|---|---|---|
+        | Time limit | 15 minutes | none | Long jobs |
+        | Billing | per request | per second | |
+
+        ## Traps
+
+        - **Cold starts:** Lambda has **cold starts**.
+
+        ## Decision tree
+
+        - A 2-hour job? → Fargate
+        - Either? → Both work
+
+        ## Summary
+
+        Pick by run time.
+        """,
+    )
+    r = run("show", "small.md")
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert r.stdout == textwrap.dedent(
+        """\
+        Small deck
+        ==========
+        deck:    Study::Small
+        id:      small
+        tags:    one, two
+        source:  Me
+
+        A description.
+
+        Comparison 1 (line 10): Lambda vs Fargate — 2 rows, 1 tips
+          • Lambda — functions
+          • Fargate
+            12  Time limit  [tip]
+            13  Billing
+
+        Traps: 1
+            17  Cold starts  (1 cloze)
+
+        Scenarios: 2
+            21  A 2-hour job? → Fargate
+            22  Either? → Both work
+
+        Notes: Summary
+        """
+    )
+
+
+def test_show_errors_go_to_stderr_with_exit_1(here: Path) -> None:
+    write(here, "bad.md", "# T\n\n| Feature | A |\n|---|---|\n| Colour | red | extra |\n")
+    r = run("show", "bad.md", "--json")
+    assert r.exit_code == 1
+    assert r.stdout == ""
+    assert r.stderr == "bad.md:5:1: P101 error: row has 3 cells, expected 2\nFound 1 error.\n"
+    r = run("show", "missing.md")
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert r.stderr == "missing.md:1:1: P001 error: no such file or directory\nFound 1 error.\n"
+
+
+def test_show_warnings_go_to_stderr_and_json_stays_clean(here: Path) -> None:
+    write(here, "warn.md", "---\nshade: x\n---\n# T\n\n- q → a\n")
+    r = run("show", "warn.md", "--json")
+    assert r.exit_code == 0
+    assert r.stderr == (
+        "warn.md:2:1: P012 warning: unknown front-matter key 'shade' "
+        "(known: deck, tags, source, id, lint)\n"
+    )
+    assert json.loads(r.stdout)["scenarios"] == [
+        {"line": 6, "prompt": "q", "answer": "a", "subject": ""}
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Lazy imports
+
+
+def test_importing_the_cli_does_not_import_heavy_libraries() -> None:
+    code = textwrap.dedent(
+        """
+        import sys
+        import cardgen.cli
+        from click.testing import CliRunner
+        for args in (["--help"], ["--version"], ["check", "--help"], ["show", "--help"]):
+            r = CliRunner().invoke(cardgen.cli.cli, args)
+            assert r.exit_code == 0, (args, r.output)
+        heavy = sorted(m for m in sys.modules if m.split(".")[0] in {"genanki", "typst", "anki"})
+        print(heavy)
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True
+    )
+    assert out.stdout.strip() == "[]", out.stdout
