@@ -19,9 +19,9 @@ from cardgen.cards import build_cards
 from cardgen.model import Document
 from cardgen.parse import parse_file
 
-from .conftest import COGNITO, SEED
+from .conftest import COGNITO, SHARED_SEED
 
-SEED_COPY = Path(__file__).resolve().parent / "fixtures" / "seed" / SEED.name
+SEED_COPY = Path(__file__).resolve().parent / "fixtures" / "seed" / SHARED_SEED.name
 
 
 @dataclass
@@ -82,9 +82,9 @@ def doc() -> Document:
 
 
 def test_committed_seed_copy_equals_the_shared_seed() -> None:
-    if not SEED.exists():
+    if not SHARED_SEED.exists():
         pytest.skip("../shared/seed is not here (a fresh clone): the committed copy is used")
-    assert SEED_COPY.read_bytes() == SEED.read_bytes()
+    assert SEED_COPY.read_bytes() == SHARED_SEED.read_bytes()
 
 
 def test_the_seed_is_read_as_expected(seed: SeedPage) -> None:
