@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
+import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 try:
@@ -94,6 +98,9 @@ class BuildOptions:
     ignore: tuple[str, ...] = ()  # lint codes switched off for this run
     clock: int | None = None  # mod time for new/changed notes; default: lock.build_clock()
     pdf: object | None = None  # cardgen.writers.pdf.PdfOptions; None: its defaults
+    jobs: int | None = None  # worker processes; None: one per CPU; 1: build in this process
+    cache: bool = True  # skip the sources whose outputs the build cache vouches for
+    cache_dir: Path | None = None  # default: $XDG_CACHE_HOME/cardgen/builds
 
 
 @dataclass
@@ -136,21 +143,26 @@ def build(
     progress: Progress | None = None,
     on_wait: Callable[[Path], None] | None = None,
 ) -> BuildResult:
-    """Validate everything, build every output in memory, then write (or compare) them.
+    """Validate everything, build every output, then write (or compare) them.
 
-    Nothing is written when any error is found. Files are written atomically (temp file in the
-    same folder, then `os.replace`), the lock file *first*: a build killed part-way leaves a
-    lock at least as new as every deck, so the next build still gives changed notes a newer
-    mod time than anything shipped (docs/anki.md#safety). Files whose bytes did not change are
-    left alone. From reading the lock file to the last write the build holds an advisory lock
-    on the output folder, so builds into one folder run one after the other; `on_wait` is
-    called once when this build has to wait for another.
+    Nothing is written when any error is found. Each deck (parse, cards, lint, .apkg, PDFs) is
+    built on its own, in worker processes when there are several (`BuildOptions.jobs`), which
+    write new outputs to hidden temp files in the output folder; the decks whose inputs did not
+    change since the last build (the build cache, `cardgen.build` docs) are not built again.
+    Then the lock file is written atomically *first*, and the temp files are made durable and
+    renamed over the old outputs: a build killed part-way leaves a lock at least as new as every
+    deck, so the next build still gives changed notes a newer mod time than anything shipped
+    (docs/anki.md#safety). Files whose bytes did not change are left alone. From reading the
+    lock file to the last write the build holds an advisory lock on the output folder, so builds
+    into one folder run one after the other; `on_wait` is called once when this build has to
+    wait for another.
     """
     opts = options or BuildOptions()
     result = BuildResult()
-    loaded = load(paths, opts.ignore)
-    result.diagnostics.extend(loaded.diagnostics)
-    if loaded.errors:
+    files, diags = discover(paths)
+    result.diagnostics.extend(diags)
+    if result.errors:
+        result.diagnostics.sort(key=sort_key)
         return result
     out_dir = opts.output
     if out_dir.exists() and not out_dir.is_dir():
@@ -189,7 +201,7 @@ def build(
         )
         return result
     try:
-        return _build_into(loaded, opts, result, progress)
+        return _build_into([f for f, _root in files], opts, result, progress)
     finally:
         if created and not result.written:
             with contextlib.suppress(OSError):  # a failed first build leaves no empty folder
@@ -232,10 +244,205 @@ def _lock_folder(folder: Path, exclusive: bool, on_wait: Callable[[Path], None] 
     raise OSError(errno.EAGAIN, "the folder keeps being replaced")
 
 
+# --------------------------------------------------------------------------------------------
+# One deck: parse -> cards -> lint -> .apkg + PDFs (in a worker process or in this one)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every deck of one build shares (inherited by the worker processes)."""
+
+    out_dir: Path
+    want_apkg: bool
+    want_pdf: bool
+    check: bool
+    forget_removed: bool
+    ignore: tuple[str, ...]
+    clock: int
+    model_mod: int
+    pdf_options: object | None
+    keep_bytes: bool  # --check of a single deck: keep the bytes in BuildResult.outputs
+
+
+@dataclass
+class _Output:
+    path: Path
+    sha: str
+    size: int
+    changed: bool  # differs from the file on disk (or the file is missing)
+    tmp: str = ""  # temp file holding the new bytes (a build, when changed)
+    blocked: bool = False  # a folder (or other non-file) is in the way
+
+
+@dataclass
+class _Outcome:
+    """What building one source gave: small, so it travels back from a worker cheaply."""
+
+    file: Path
+    shown: str
+    doc_id: str = ""
+    doc_loc: Loc | None = None
+    parse_diags: list[Diagnostic] = field(default_factory=list)
+    lint_diags: list[Diagnostic] = field(default_factory=list)
+    write_diags: list[Diagnostic] = field(default_factory=list)
+    report: DeckReport | None = None
+    deck_lock: object | None = None  # lock.DeckLock
+    outputs: list[_Output] = field(default_factory=list)
+    images: list[tuple[str, str, str]] = field(default_factory=list)  # (path, resolved, sha)
+    data: dict[Path, bytes] = field(default_factory=dict)  # keep_bytes only
+    fixpoint: bool = True  # building again from the lock this build writes gives the same
+    cached: bool = False  # skipped: the build cache vouched for it
+
+    @property
+    def load_errors(self) -> bool:
+        return any(d.is_error for d in self.parse_diags + self.lint_diags)
+
+
+_CTX: _Context | None = None
+_PREVIOUS: dict = {}  # deck id -> lock.DeckLock of the lock read by this build
+
+
+def _init_worker(ctx: _Context, previous: dict) -> None:
+    global _CTX, _PREVIOUS
+    _CTX, _PREVIOUS = ctx, previous
+
+
+def _deck_job(file: Path, shown: str) -> _Outcome:
+    """Build one source's outputs (see `_Outcome`); never raises for bad input."""
+    from cardgen import lock as lockmod
+
+    ctx = _CTX
+    assert ctx is not None
+    out = _Outcome(file, shown)
+    doc, diags = parse_file(file, shown)
+    out.parse_diags = diags
+    if doc is None:
+        return out
+    out.doc_id, out.doc_loc = doc.id, doc.loc
+    cards = build_cards(doc)
+    out.lint_diags = lint(doc, cards, ctx.ignore)
+    if out.load_errors:
+        return out
+    report = DeckReport(doc.id, doc.deck, doc.path)
+    out.report = report
+    try:
+        if ctx.want_apkg:
+            from cardgen.writers import apkg
+
+            media, media_diags = _read_images(doc)
+            out.write_diags.extend(media_diags)
+            if media_diags:
+                return out
+            hashes = {ref: hashlib.sha256(data).hexdigest() for ref, data in media.items()}
+            names = apkg.media_names(media)
+            contents = apkg.note_contents(cards, doc, names)
+            facts = lockmod.fact_fingerprints(doc, cards)
+            specs = [
+                lockmod.Spec(c.key, c.hash, c.model, c.cards, facts.get(c.key, ()))
+                for c in contents
+            ]
+            plan = lockmod.reconcile(specs, _PREVIOUS.get(doc.id), ctx.clock)
+            if ctx.forget_removed:
+                report.forgotten = lockmod.forget_removed(plan)
+                out.fixpoint = not plan.removed_now
+            notes = [
+                apkg.PackNote(content, d.identity, d.mod)
+                for content, d in zip(contents, plan.notes)
+            ]
+            for key, entry in plan.tombstones:
+                tomb = apkg.tombstone_content(key, entry.model, entry.cards, doc)
+                notes.append(apkg.PackNote(tomb, entry.identity or key, entry.mod, cardless=True))
+            used = {names[im.ref] for im in doc.images if _referenced(im.ref, cards)}
+            packed = {names[ref]: data for ref, data in media.items() if names[ref] in used}
+            n_cards = sum(c.cards for c in contents)
+            del contents, specs, media
+            path = ctx.out_dir / f"{doc.id}.apkg"
+            scratch = None if ctx.check else ctx.out_dir
+            data = apkg.package(doc, notes, packed, ctx.model_mod, scratch)
+            _emit(out, path, data, ctx)
+            del data
+            del notes, packed
+            out.deck_lock = plan.deck
+            report.notes = len(plan.notes)
+            report.cards = n_cards
+            report.new = plan.count("new")
+            report.changed = plan.count("changed")
+            report.unchanged = plan.count("unchanged")
+            report.removed = len(plan.removed_now)
+            report.removed_keys = plan.removed_now
+            report.renamed = plan.renamed
+            report.tombstones = len(plan.tombstones)
+            report.outputs.append(path)
+            out.images = [
+                (im.path, str(Path(im.path).resolve()), hashes[im.ref]) for im in doc.images
+            ]
+        else:
+            out.images = [
+                (im.path, str(Path(im.path).resolve()), _file_sha(Path(im.path)))
+                for im in doc.images
+            ]
+        if ctx.want_pdf:
+            from cardgen.writers import pdf as pdf_writer  # typst stays lazy
+
+            options = ctx.pdf_options if ctx.pdf_options is not None else pdf_writer.PdfOptions()
+            for suffix, render in (
+                ("sheet", pdf_writer.render_sheet),
+                ("cards", pdf_writer.render_cards),
+            ):
+                data, pdf_diags = render(doc, cards, options)
+                # the sheet and the cards report the same missing glyphs: say it once
+                out.write_diags.extend(d for d in pdf_diags if d not in out.write_diags)
+                path = ctx.out_dir / f"{doc.id}.{suffix}.pdf"
+                if data:
+                    _emit(out, path, data, ctx)
+                report.outputs.append(path)
+    except OSError as exc:
+        out.write_diags.append(
+            error(
+                Loc(display_path(ctx.out_dir)),
+                "B002",
+                f"cannot write output: {exc.strerror or exc}",
+            )
+        )
+    return out
+
+
+def _emit(out: _Outcome, path: Path, data: bytes, ctx: _Context) -> None:
+    """Record one output; when it differs from the file on disk, a build writes it to a temp
+    file beside it (not yet flushed: the main process syncs it right before renaming it)."""
+    sha = hashlib.sha256(data).hexdigest()
+    o = _Output(path, sha, len(data), changed=_read_bytes(path) != data)
+    if ctx.keep_bytes:
+        out.data[path] = data
+    if o.changed and not ctx.check:
+        if path.exists() and not path.is_file():
+            o.blocked = True
+        else:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
+            o.tmp = tmp
+            out.outputs.append(o)  # recorded first: removed again if the write fails
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            return
+    out.outputs.append(o)
+
+
+def _file_sha(path: Path) -> str:
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return ""
+
+
+# --------------------------------------------------------------------------------------------
+# The build
+
+
 def _build_into(
-    loaded: Loaded, opts: BuildOptions, result: BuildResult, progress: Progress | None
+    files: list[Path], opts: BuildOptions, result: BuildResult, progress: Progress | None
 ) -> BuildResult:
-    """`build` once the sources are valid and the output folder is held."""
+    """`build` once the output folder is held."""
     from cardgen import lock as lockmod
 
     out_dir = opts.output
@@ -251,111 +458,235 @@ def _build_into(
 
     want_apkg = "apkg" in opts.formats
     want_pdf = "pdf" in opts.formats
-    outputs: dict[Path, bytes] = {}
-    deck_locks: list[tuple[str, lockmod.DeckLock]] = []
     models: dict[str, lockmod.Entry] = {}
-    pdf_writer = pdf_options = None
-    if want_pdf:
-        from cardgen.writers import pdf as pdf_writer  # typst stays lazy
-
-        pdf_options = opts.pdf if opts.pdf is not None else pdf_writer.PdfOptions()
+    model_mod = 0
     if want_apkg:
         from cardgen.writers import apkg
 
         model_entry = lockmod.model_entry(previous.models.get("cardgen"), apkg.models_hash(), clock)
         models["cardgen"] = model_entry
+        model_mod = model_entry.mod
+    pdf_options = opts.pdf
+    if want_pdf and pdf_options is None:
+        from cardgen.writers import pdf as pdf_writer
 
-    total = len(loaded.documents)
-    for n, doc in enumerate(loaded.documents):
+        pdf_options = pdf_writer.PdfOptions()
+
+    # 1. The build cache: which sources can be skipped.
+    cache = BuildCache.open(out_dir, opts.cache_dir) if opts.cache else None
+    shown = [display_path(f) for f in files]
+    keys: list[str | None] = [None] * len(files)
+    outcomes: list[_Outcome | None] = [None] * len(files)
+    if cache is not None:
+        options_fp = _options_fingerprint(
+            formats=sorted(opts.formats),
+            ignore=sorted(opts.ignore),
+            forget_removed=opts.forget_removed,
+            reset_lock=opts.reset_lock,
+            models={k: [e.hash, e.mod] for k, e in models.items()},
+            pdf=repr(pdf_options) if want_pdf else "",
+        )
+        keys = [cache.source_key(f, s, options_fp) for f, s in zip(files, shown)]
+        hits = cache.lookup(
+            [(s, k) for s, k in zip(shown, keys)],
+            lambda doc_id: lockmod.deck_digest(previous.decks.get(doc_id)),
+            out_dir,
+        )
+        for i, entry in enumerate(hits):
+            if entry is not None:
+                outcomes[i] = _cached_outcome(files[i], shown[i], entry, out_dir)
+
+    # 2. Build the rest, in parallel when there are several.
+    todo = [i for i, o in enumerate(outcomes) if o is None]
+    ctx = _Context(
+        out_dir=out_dir,
+        want_apkg=want_apkg,
+        want_pdf=want_pdf,
+        check=opts.check,
+        forget_removed=opts.forget_removed,
+        ignore=tuple(opts.ignore),
+        clock=clock,
+        model_mod=model_mod,
+        pdf_options=pdf_options,
+        keep_bytes=opts.check and len(todo) <= 1,
+    )
+    total = len(files)
+    done = total - len(todo)
+    jobs = max(1, min(opts.jobs or os.cpu_count() or 1, len(todo)))
+    try:
+        if jobs == 1:
+            _init_worker(ctx, previous.decks)
+            for i in todo:
+                if progress:
+                    progress(done, total, shown[i])
+                outcomes[i] = _deck_job(files[i], shown[i])
+                done += 1
+        else:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(
+                jobs, initializer=_init_worker, initargs=(ctx, previous.decks)
+            ) as pool:
+                futures = [(i, pool.submit(_deck_job, files[i], shown[i])) for i in todo]
+                for i, fut in futures:
+                    if progress:
+                        progress(done, total, shown[i])
+                    outcomes[i] = fut.result()
+                    done += 1
         if progress:
-            progress(n, total, doc.path)
-        cards = loaded.cards.get(doc.id)
-        if cards is None:
-            cards = build_cards(doc)
-        report = DeckReport(doc.id, doc.deck, doc.path)
-        if want_apkg:
-            media, media_diags = _read_images(doc)
-            result.diagnostics.extend(media_diags)
-            if media_diags:
-                continue
-            names = apkg.media_names(media)
-            contents = [apkg.note_content(card, doc, names) for card in cards]
-            facts = lockmod.fact_fingerprints(doc, cards)
-            specs = [
-                lockmod.Spec(c.key, c.hash, c.model, c.cards, facts.get(c.key, ()))
-                for c in contents
-            ]
-            plan = lockmod.reconcile(specs, previous.decks.get(doc.id), clock)
-            if opts.forget_removed:
-                report.forgotten = lockmod.forget_removed(plan)
-            notes = [
-                apkg.PackNote(content, d.identity, d.mod)
-                for content, d in zip(contents, plan.notes)
-            ]
-            for key, entry in plan.tombstones:
-                tomb = apkg.tombstone_content(key, entry.model, entry.cards, doc)
-                notes.append(apkg.PackNote(tomb, entry.identity or key, entry.mod, cardless=True))
-            used = {names[im.ref] for im in doc.images if _referenced(im.ref, cards)}
-            packed = {names[ref]: data for ref, data in media.items() if names[ref] in used}
-            path = out_dir / f"{doc.id}.apkg"
-            outputs[path] = apkg.package(doc, notes, packed, model_entry.mod)
-            deck_locks.append((doc.id, plan.deck))
-            report.notes = len(plan.notes)
-            report.cards = sum(c.cards for c in contents)
-            report.new = plan.count("new")
-            report.changed = plan.count("changed")
-            report.unchanged = plan.count("unchanged")
-            report.removed = len(plan.removed_now)
-            report.removed_keys = plan.removed_now
-            report.renamed = plan.renamed
-            report.tombstones = len(plan.tombstones)
-            report.outputs.append(path)
-        if want_pdf and pdf_writer is not None:
-            for suffix, render in (
-                ("sheet", pdf_writer.render_sheet),
-                ("cards", pdf_writer.render_cards),
-            ):
-                data, pdf_diags = render(doc, cards, pdf_options)
-                # the sheet and the cards report the same missing glyphs: say it once
-                result.diagnostics.extend(d for d in pdf_diags if d not in result.diagnostics)
-                path = out_dir / f"{doc.id}.{suffix}.pdf"
-                if data:
-                    outputs[path] = data
-                report.outputs.append(path)
-        result.decks.append(report)
-    if progress:
-        progress(total, total, "")
-    if want_apkg and not result.errors:
-        new_lock = lockmod.merged(previous, deck_locks, models)
-        outputs[lock_path] = lockmod.dumps(new_lock)
+            progress(total, total, "")
+        return _finish(
+            [o for o in outcomes if o is not None],
+            keys,
+            opts,
+            result,
+            ctx,
+            previous,
+            models,
+            cache,
+            lock_path,
+        )
+    finally:
+        for o in outcomes:  # whatever was not renamed into place
+            for out in o.outputs if o is not None else ():
+                if out.tmp:
+                    Path(out.tmp).unlink(missing_ok=True)
+
+
+def _cached_outcome(file: Path, shown: str, entry: dict, out_dir: Path) -> _Outcome:
+    o = _Outcome(file, shown, cached=True)
+    o.doc_id = entry["doc_id"]
+    o.doc_loc = Loc(*entry["loc"])
+    o.parse_diags = [_diag_from(d) for d in entry["load_diags"]]
+    o.write_diags = [_diag_from(d) for d in entry["write_diags"]]
+    report = DeckReport(o.doc_id, entry["deck"], shown)
+    report.notes = report.unchanged = entry["notes"]
+    report.cards = entry["cards"]
+    report.tombstones = entry["tombstones"]
+    report.outputs = [out_dir / name for name in entry["report_outputs"]]
+    o.report = report
+    o.outputs = [_Output(out_dir / n, sha, size, False) for n, sha, size in entry["outputs"]]
+    o.images = [tuple(im) for im in entry["images"]]
+    return o
+
+
+def _diag_json(d: Diagnostic) -> list:
+    return [d.loc.path, d.loc.line, d.loc.col, d.code, d.message, d.severity.value]
+
+
+def _diag_from(item: list) -> Diagnostic:
+    from cardgen.diagnostics import Severity
+
+    path, line, col, code, message, severity = item
+    return Diagnostic(Loc(path, line, col), code, message, Severity(severity))
+
+
+def _finish(
+    outcomes: list[_Outcome],
+    keys: list[str | None],
+    opts: BuildOptions,
+    result: BuildResult,
+    ctx: _Context,
+    previous,
+    models: dict,
+    cache,
+    lock_path: Path,
+) -> BuildResult:
+    from cardgen import lock as lockmod
+
+    out_dir = opts.output
+    # Cross-source check: a deck id used twice (the first source keeps it).
+    seen: dict[str, _Outcome] = {}
+    kept: list[_Outcome] = []
+    load: list[Diagnostic] = []
+    for o in outcomes:
+        load.extend(o.parse_diags)
+        if not o.doc_id:
+            continue
+        if o.doc_id in seen:
+            assert o.doc_loc is not None
+            load.append(
+                error(
+                    o.doc_loc,
+                    "P022",
+                    f"deck id {o.doc_id!r} is also used by {seen[o.doc_id].shown}; "
+                    "set a unique `id:`",
+                )
+            )
+            continue
+        seen[o.doc_id] = o
+        kept.append(o)
+        load.extend(o.lint_diags)
+    result.diagnostics.extend(load)
+    if any(d.is_error for d in load):
+        result.diagnostics.sort(key=sort_key)
+        return result
+    for o in kept:
+        result.diagnostics.extend(o.write_diags)
+        if o.report is not None:
+            result.decks.append(o.report)
     result.diagnostics.sort(key=sort_key)
-    result.outputs = outputs
     if result.errors:
         return result
 
-    changed = [p for p, data in outputs.items() if _read_bytes(p) != data]
+    deck_locks = []
+    if ctx.want_apkg:
+        for o in kept:
+            deck = o.deck_lock if not o.cached else previous.decks.get(o.doc_id)
+            if deck is not None:
+                deck_locks.append((o.doc_id, deck))
+    lock_bytes = b""
+    lock_changed = False
+    if ctx.want_apkg:
+        lock_bytes = lockmod.dumps(lockmod.merged(previous, deck_locks, models))
+        lock_changed = _read_bytes(lock_path) != lock_bytes
+    for o in kept:
+        result.outputs.update(o.data)
+    if ctx.check and ctx.keep_bytes and ctx.want_apkg:
+        result.outputs[lock_path] = lock_bytes
+
+    changed = [out for o in kept for out in o.outputs if out.changed]
     if opts.check:
-        result.stale = changed
+        result.stale = ([lock_path] if lock_changed else []) + [out.path for out in changed]
+        if cache is not None:
+            fresh = {
+                o.doc_id
+                for o in kept
+                if not any(out.changed for out in o.outputs)
+                and (
+                    o.cached
+                    or not ctx.want_apkg
+                    or lockmod.deck_digest(o.deck_lock)
+                    == lockmod.deck_digest(previous.decks.get(o.doc_id))
+                )
+            }
+            _remember(cache, outcomes, keys, kept, fresh)
         return result
-    blocked = [p for p in changed if p.exists() and not p.is_file()]
+    blocked = [out.path for out in changed if out.blocked]
+    if lock_changed and lock_path.exists() and not lock_path.is_file():
+        blocked.insert(0, lock_path)
     for p in blocked:
         result.diagnostics.append(
             error(Loc(display_path(p)), "B002", "cannot write output: a folder is in the way")
         )
     if blocked:
         return result
-    remove_stale_temps(out_dir)
+    remove_stale_temps(out_dir, keep={os.path.basename(out.tmp) for out in changed})
     target = out_dir
     try:
         # The lock file first, made durable before any deck: whatever point a kill (or a full
         # disk) stops the build at, no deck is newer than the lock (docs/anki.md#safety).
-        for p in sorted(changed, key=lambda p: p != lock_path):
-            target = p
-            write_atomic(p, outputs[p])
-            result.written.append(p)
-            if p == lock_path:
-                _sync_dir(out_dir)
-        if changed:
+        if lock_changed:
+            target = lock_path
+            write_atomic(lock_path, lock_bytes)
+            result.written.append(lock_path)
+            _sync_dir(out_dir)
+        for out in changed:
+            target = out.path
+            _commit_temp(out.tmp, out.path)
+            out.tmp = ""
+            result.written.append(out.path)
+        if result.written:
             _sync_dir(out_dir)
     except OSError as exc:
         done = " (files already written are complete; build again)" if result.written else ""
@@ -366,18 +697,68 @@ def _build_into(
                 f"cannot write output: {exc.strerror or exc}{done}",
             )
         )
+        return result
+    if cache is not None:
+        _remember(cache, outcomes, keys, kept, {o.doc_id for o in kept})
     return result
 
 
-def remove_stale_temps(folder: Path) -> list[Path]:
+def _remember(cache: BuildCache, outcomes, keys, kept, fresh: set[str]) -> None:
+    """Record in the build cache the decks whose outputs are on disk as built."""
+    from cardgen import lock as lockmod
+
+    entries: dict[str, dict] = {}
+    kept_ids = {id(o) for o in kept}
+    for o, key in zip(outcomes, keys):
+        if key is None or id(o) not in kept_ids or o.doc_id not in fresh or not o.fixpoint:
+            continue
+        if o.report is None or o.doc_loc is None:
+            continue
+        if o.cached:
+            if o.shown in cache.entries:
+                entries[o.shown] = cache.entries[o.shown]
+            continue
+        entries[o.shown] = {
+            "key": key,
+            "doc_id": o.doc_id,
+            "deck": o.report.deck,
+            "loc": [o.doc_loc.path, o.doc_loc.line, o.doc_loc.col],
+            "deck_lock": lockmod.deck_digest(o.deck_lock) if o.deck_lock is not None else "",
+            "load_diags": [_diag_json(d) for d in o.parse_diags + o.lint_diags],
+            "write_diags": [_diag_json(d) for d in o.write_diags],
+            "outputs": [[out.path.name, out.sha, out.size] for out in o.outputs],
+            "report_outputs": [p.name for p in o.report.outputs],
+            "images": [list(im) for im in o.images],
+            "notes": o.report.notes,
+            "cards": o.report.cards,
+            "tombstones": o.report.tombstones,
+        }
+    cache.save(entries)
+
+
+def _commit_temp(tmp: str, path: Path) -> None:
+    """Make a worker's temp file durable, then rename it over `path`."""
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def remove_stale_temps(folder: Path, keep: set[str] | frozenset[str] = frozenset()) -> list[Path]:
     """Remove the temp files that killed builds left in `folder` (only while holding its lock:
-    then no other build is writing them); returns what was removed."""
+    then no other build is writing them), except this build's own (`keep`: file names);
+    returns what was removed."""
     removed = []
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return removed
     for entry in entries:
+        if entry.name in keep:
+            continue
         if entry.name.startswith(".") and entry.name.endswith(TMP_SUFFIX):
             try:
                 if entry.is_file(follow_symlinks=False):
@@ -440,3 +821,162 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+# --------------------------------------------------------------------------------------------
+# The build cache
+#
+# Per output folder, one JSON file in `$XDG_CACHE_HOME/cardgen/builds/` (default ~/.cache): for
+# each source (as named in diagnostics) the key of everything its outputs depend on — cardgen's
+# version and a digest of its own code, templates and fonts, the build options, the note
+# types' lock entry, the source's path and bytes — plus the digests of the images it used, of
+# its deck's entries in the lock as this build wrote them, and of each output file as written.
+# A later build skips the source only when all of these still match: the key, every image,
+# the deck's lock entries, and every output file on disk (hashed again). The cache is never
+# needed for correctness: delete it, or build with `--no-cache`, and every source is built.
+
+CACHE_FORMAT = "cardgen-build-cache"
+CACHE_VERSION = 1
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Digest of cardgen's version and of every file of the package (code, templates, CSS,
+    fonts): any change to cardgen invalidates every cached deck."""
+    import cardgen
+
+    root = Path(cardgen.__file__).resolve().parent
+    h = hashlib.sha256(f"cardgen {cardgen.__version__}\n".encode())
+    for p in sorted(root.rglob("*")):
+        if "__pycache__" in p.parts or not p.is_file() or p.suffix in (".pyc", ".pyo"):
+            continue
+        h.update(p.relative_to(root).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _options_fingerprint(**options: object) -> str:
+    text = json.dumps([code_fingerprint(), options], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _cache_home(explicit: Path | None) -> Path:
+    if explicit is not None:
+        return explicit
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "cardgen" / "builds"
+
+
+class BuildCache:
+    def __init__(self, path: Path, folder: str, entries: dict[str, dict]) -> None:
+        self.path = path
+        self.folder = folder
+        self.entries = entries
+
+    @classmethod
+    def open(cls, out_dir: Path, cache_dir: Path | None = None) -> BuildCache | None:
+        try:
+            where = str(out_dir.resolve())
+            name = hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+            path = _cache_home(cache_dir) / f"{name}.json"
+        except (OSError, RuntimeError):
+            return None
+        entries: dict[str, dict] = {}
+        try:
+            data = json.loads(path.read_bytes())
+            if (
+                isinstance(data, dict)
+                and data.get("format") == CACHE_FORMAT
+                and data.get("version") == CACHE_VERSION
+                and data.get("folder") == where
+                and isinstance(data.get("entries"), dict)
+            ):
+                entries = data["entries"]
+        except (OSError, ValueError, RecursionError):
+            pass
+        return cls(path, where, entries)
+
+    @staticmethod
+    def source_key(file: Path, shown: str, options_fp: str) -> str | None:
+        """Key of one source (None: not a regular file; it is built, and reports why)."""
+        try:
+            st = os.stat(file)
+            if not stat.S_ISREG(st.st_mode):
+                return None
+            data = file.read_bytes()
+            resolved = str(file.resolve())
+        except (OSError, RuntimeError):
+            return None
+        h = hashlib.sha256(options_fp.encode())
+        h.update(json.dumps([shown, resolved], ensure_ascii=False).encode("utf-8", "replace"))
+        h.update(hashlib.sha256(data).digest())
+        return h.hexdigest()
+
+    def lookup(
+        self,
+        sources: list[tuple[str, str | None]],
+        deck_digest: Callable[[str], str],
+        out_dir: Path,
+    ) -> list[dict | None]:
+        """The valid entry of each (shown, key), or None: the source must be built. Valid: same
+        key, same lock entries for its deck, and every image and output still hashes as
+        recorded."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        candidates: list[dict | None] = []
+        for shown, key in sources:
+            e = self.entries.get(shown) if key is not None else None
+            try:
+                ok = (
+                    isinstance(e, dict)
+                    and e["key"] == key
+                    and (not e["deck_lock"] or e["deck_lock"] == deck_digest(e["doc_id"]))
+                    and all(len(im) == 3 for im in e["images"])
+                    and all(len(o) == 3 and o[0] == Path(o[0]).name for o in e["outputs"])
+                )
+            except (KeyError, TypeError):
+                ok = False
+            candidates.append(e if ok else None)
+
+        def verify(e: dict | None) -> bool:
+            if e is None:
+                return False
+            try:
+                for path, resolved, sha in e["images"]:
+                    if str(Path(path).resolve()) != resolved or _file_sha(Path(path)) != sha:
+                        return False
+                for name, sha, size in e["outputs"]:
+                    p = out_dir / name
+                    st = os.stat(p)
+                    if not stat.S_ISREG(st.st_mode) or st.st_size != size or _file_sha(p) != sha:
+                        return False
+            except (OSError, RuntimeError, TypeError, ValueError):
+                return False
+            return True
+
+        with ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1))) as pool:
+            valid = list(pool.map(verify, candidates))
+        return [e if ok else None for e, ok in zip(candidates, valid)]
+
+    def save(self, entries: dict[str, dict]) -> None:
+        if entries == self.entries:
+            return
+        data = {
+            "format": CACHE_FORMAT,
+            "version": CACHE_VERSION,
+            "folder": self.folder,
+            "entries": entries,
+        }
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".cache.", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            pass  # a cache that cannot be written only costs time

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from cardgen.model import Card, Comparison, Document, Row, Scenario, Subject, Trap
 from cardgen.parse import slugify
@@ -56,13 +57,19 @@ def name_variants(name: str) -> list[str]:
 
 def mask_subjects(text: str, subjects: Sequence[Subject]) -> str:
     """Replace every way `text` names one of `subjects` with a mask."""
-    variants = sorted({v for s in subjects for v in name_variants(s.name)}, key=len, reverse=True)
+    pattern = _mask_pattern(tuple(s.name for s in subjects))
+    return pattern.sub(MASK, text) if pattern else text
+
+
+@lru_cache(maxsize=256)
+def _mask_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One compiled pattern per set of subject names (a table's rows share it)."""
+    variants = sorted({v for n in names for v in name_variants(n)}, key=len, reverse=True)
     if not variants:
-        return text
-    pattern = re.compile(
+        return None
+    return re.compile(
         r"(?<!\w)(?:" + "|".join(re.escape(v) for v in variants) + r")(?!\w)", re.IGNORECASE
     )
-    return pattern.sub(MASK, text)
 
 
 def names_subject(text: str, subject: Subject) -> bool:
@@ -196,11 +203,21 @@ def scenario_key(scenario: Scenario) -> str:
 
 
 def _unique(keys: Iterable[str]) -> list[str]:
-    seen: Counter[str] = Counter()
+    """Make keys unique without ever reusing another item's key: a repeat gets the first free
+    `-N` suffix that is neither taken nor some other item's own key ("a", "a", "a-2" ->
+    "a", "a-3", "a-2"), so an item keeps its key when an earlier duplicate is added or removed
+    only where that is possible at all."""
+    keys = list(keys)
+    own = set(keys)
+    used: set[str] = set()
     out = []
     for k in keys:
-        seen[k] += 1
-        out.append(k if seen[k] == 1 else f"{k}-{seen[k]}")
+        candidate, n = k, 1
+        while candidate in used or (candidate != k and candidate in own):
+            n += 1
+            candidate = f"{k}-{n}"
+        used.add(candidate)
+        out.append(candidate)
     return out
 
 

@@ -243,6 +243,18 @@ class _Progress:
     metavar="X,Y",
     help="Move the card backs X mm right and Y mm down, for printers that shift the back side.",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Sources built at once, in worker processes (default: one per CPU).",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Build every source again, even those the build cache says are up to date.",
+)
 @ignore_option
 def build(
     paths: tuple[Path, ...],
@@ -255,6 +267,8 @@ def build(
     card_size: str,
     layout: str,
     back_offset: str,
+    jobs: int | None,
+    no_cache: bool,
     ignore: list[str],
 ) -> None:
     """Build decks from sources (default: sources/) into OUTPUT: one .apkg per source (re-import
@@ -274,6 +288,8 @@ def build(
         forget_removed=forget_removed,
         ignore=tuple(ignore),
         pdf=_pdf_options(paper, card_size, layout, back_offset),
+        jobs=jobs,
+        cache=not no_cache,
     )
 
     def waiting(folder: Path) -> None:

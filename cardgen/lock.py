@@ -222,6 +222,18 @@ def _entry_json(e: Entry) -> dict[str, Any]:
     return out
 
 
+def deck_digest(deck: DeckLock | None) -> str:
+    """Digest of one deck's entries (the build cache keys a deck's outputs by it)."""
+    if deck is None:
+        return "none"
+    data = [
+        sorted((k, _entry_json(e)) for k, e in deck.notes.items()),
+        sorted((k, _entry_json(e)) for k, e in deck.removed.items()),
+    ]
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def dumps(lock: Lock) -> bytes:
     """Deterministic JSON: sorted keys, one note per line (small diffs), trailing newline."""
 

@@ -1,0 +1,86 @@
+"""Card builders: which cards are made, and that keys never depend on the text of values."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from cardgen.cards import MASK, build_cards, identify_reason, mask_subjects
+from cardgen.model import Subject
+from cardgen.parse import parse_text
+
+TABLE = """\
+# Queues
+
+| Feature | Alpha — the first | Beta | Tip |
+|---|---|---|---|
+| Ordering | Strict FIFO per group | Best effort | Alpha wins on order |
+| Encrypted | YES | YES | |
+| Retention | 14 days | 14 days | |
+| Owner | Alpha | Run by the Beta team itself | |
+"""
+
+
+def _cards(text: str):
+    doc, diags = parse_text(text, "t.md")
+    assert not [d for d in diags if d.is_error]
+    return build_cards(doc)
+
+
+def test_kinds_and_counts() -> None:
+    cards = _cards(TABLE)
+    kinds = Counter(c.kind for c in cards)
+    # 4 rows x 2 subjects forward; identify only where answerable; one compare per row
+    assert kinds["forward"] == 8
+    assert kinds["compare"] == 4
+    identify = sorted(c.key for c in cards if c.kind == "identify")
+    assert identify == [
+        "t/ordering/alpha/identify",
+        "t/ordering/beta/identify",
+        "t/owner/beta/identify",
+    ]
+
+
+def test_identify_reasons() -> None:
+    doc, _ = parse_text(TABLE, "t.md")
+    comp = doc.comparisons[0]
+    rows = {r.id: r for r in comp.rows}
+    assert identify_reason(rows["encrypted"], 0, comp.subjects) == (
+        "the value is a bare YES / NO / None"
+    )
+    assert identify_reason(rows["retention"], 0, comp.subjects) == (
+        "another subject has the same value"
+    )
+    assert identify_reason(rows["owner"], 0, comp.subjects) == (
+        "the value is little more than the subject's name"
+    )
+    assert identify_reason(rows["ordering"], 0, comp.subjects) == ""
+
+
+def test_identify_prompt_masks_every_subject_name() -> None:
+    cards = {c.key: c for c in _cards(TABLE)}
+    prompt = cards["t/owner/beta/identify"].prompt
+    assert "Beta" not in prompt and MASK in prompt
+    subjects = [Subject("Cognito User Pools"), Subject("Identity Pools")]
+    masked = mask_subjects("Accepts the User Pool JWT via identity pools", subjects)
+    assert masked == f"Accepts the {MASK} JWT via {MASK}"
+
+
+def test_keys_do_not_depend_on_values() -> None:
+    before = [c.key for c in _cards(TABLE)]
+    edited = TABLE.replace("Strict FIFO per group", "Exactly-once, strictly ordered")
+    after = [c.key for c in _cards(edited)]
+    assert before == after
+
+
+def test_duplicate_titles_get_unique_keys() -> None:
+    text = "# T\n\n## Traps\n\n- **A:** one **x**\n- **A:** two **y**\n- **A 2:** three **z**\n"
+    keys = [c.key for c in _cards(text)]
+    assert len(keys) == len(set(keys)) == 3
+    assert "t/trap/a-2" in keys  # the trap titled "A 2" keeps its own key
+
+
+def test_tags_have_no_spaces() -> None:
+    text = "---\ntags: [my exam, aws cert]\n---\n" + TABLE
+    for card in _cards(text):
+        assert all(" " not in t for t in card.tags)
+        assert {"cardgen", "my-exam", "aws-cert", card.kind} <= set(card.tags)
