@@ -522,10 +522,16 @@ def _build_into(
                 outcomes[i] = _deck_job(files[i], shown[i])
                 done += 1
         else:
+            import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
+            # spawn: workers start clean (a fork would inherit Typst's threads, if this process
+            # already compiled, and could deadlock in them)
             with ProcessPoolExecutor(
-                jobs, initializer=_init_worker, initargs=(ctx, previous.decks)
+                jobs,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(ctx, previous.decks),
             ) as pool:
                 futures = [(i, pool.submit(_deck_job, files[i], shown[i])) for i in todo]
                 for i, fut in futures:
