@@ -137,6 +137,11 @@ class BuildResult:
 Progress = Callable[[int, int, str], None]
 
 
+def _folder_error(out_dir: Path, code: str, message: str) -> Diagnostic:
+    """A diagnostic about the output folder itself, located at its path."""
+    return error(Loc(display_path(out_dir)), code, message)
+
+
 def build(
     paths: Sequence[Path],
     options: BuildOptions | None = None,
@@ -167,7 +172,7 @@ def build(
     out_dir = opts.output
     if out_dir.exists() and not out_dir.is_dir():
         result.diagnostics.append(
-            error(Loc(display_path(out_dir)), "B001", "output path exists and is not a folder")
+            _folder_error(out_dir, "B001", "output path exists and is not a folder")
         )
         return result
     created = False
@@ -177,27 +182,21 @@ def build(
             created = True
         except OSError as exc:
             result.diagnostics.append(
-                error(
-                    Loc(display_path(out_dir)),
-                    "B002",
-                    f"cannot create the output folder: {exc.strerror or exc}",
+                _folder_error(
+                    out_dir, "B002", f"cannot create the output folder: {exc.strerror or exc}"
                 )
             )
             return result
     if not opts.check and not os.access(out_dir, os.W_OK | os.X_OK):
         result.diagnostics.append(
-            error(Loc(display_path(out_dir)), "B002", "the output folder is not writable")
+            _folder_error(out_dir, "B002", "the output folder is not writable")
         )
         return result
     try:
         held = _lock_folder(out_dir, not opts.check, on_wait) if out_dir.is_dir() else None
     except OSError as exc:
         result.diagnostics.append(
-            error(
-                Loc(display_path(out_dir)),
-                "B002",
-                f"cannot lock the output folder: {exc.strerror or exc}",
-            )
+            _folder_error(out_dir, "B002", f"cannot lock the output folder: {exc.strerror or exc}")
         )
         return result
     try:

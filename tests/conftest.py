@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import io
+import sqlite3
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -16,3 +19,17 @@ SHARED_SEED = ROOT.parent / "shared" / "seed" / SEED.name
 @pytest.fixture
 def cognito_path() -> Path:
     return COGNITO
+
+
+def apkg_notes(data: bytes) -> dict[str, tuple[int, str, str]]:
+    """guid -> (mod, tags, fields) of the notes in .apkg bytes, read with zipfile + sqlite3."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert zf.testzip() is None
+        db = zf.read("collection.anki2")
+    con = sqlite3.connect(":memory:")
+    try:
+        con.deserialize(db)
+        rows = con.execute("select guid, mod, tags, flds from notes").fetchall()
+    finally:
+        con.close()
+    return {g: (m, t, f) for g, m, t, f in rows}

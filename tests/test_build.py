@@ -18,6 +18,8 @@ from cardgen.build import BuildOptions, build
 from cardgen.cli import cli
 from cardgen.writers.apkg import REMOVED_TAG, guid
 
+from .conftest import apkg_notes
+
 T0 = 1_700_000_000
 T1 = T0 + 1_000
 
@@ -59,17 +61,7 @@ def run(src: Path, out: Path, clock: int = T0, **kw):
 
 def notes_of(apkg: Path) -> dict[str, tuple[int, str, str]]:
     """guid -> (mod, tags, fields) of the package's notes."""
-    with zipfile.ZipFile(apkg) as zf:
-        data = zf.read("collection.anki2")
-    tmp = apkg.with_suffix(".read.anki2")
-    tmp.write_bytes(data)
-    try:
-        db = sqlite3.connect(tmp)
-        rows = db.execute("select guid, mod, tags, flds from notes").fetchall()
-        db.close()
-    finally:
-        tmp.unlink()
-    return {g: (m, t, f) for g, m, t, f in rows}
+    return apkg_notes(apkg.read_bytes())
 
 
 def read_lock(out: Path) -> lockmod.Lock:

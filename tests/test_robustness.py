@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -28,6 +27,8 @@ from cardgen import lock as lockmod
 from cardgen.build import TMP_SUFFIX
 from cardgen.cli import cli
 from cardgen.writers.apkg import guid
+
+from .conftest import apkg_notes
 
 fcntl = pytest.importorskip("fcntl")  # POSIX: SIGKILL and flock
 pypdf = pytest.importorskip("pypdf")
@@ -128,19 +129,9 @@ def import_decks(col: Collection, apkgs) -> tuple[int, int, int, int]:
     return tuple(totals)  # type: ignore[return-value]
 
 
-def package_mods(data: bytes, scratch: Path) -> dict[str, int]:
+def package_mods(data: bytes) -> dict[str, int]:
     """guid -> mod of the notes in .apkg bytes (read with zipfile + sqlite3)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        assert zf.testzip() is None
-        db = zf.read("collection.anki2")
-    scratch.write_bytes(db)
-    try:
-        con = sqlite3.connect(scratch)
-        rows = con.execute("select guid, mod from notes").fetchall()
-        con.close()
-    finally:
-        scratch.unlink()
-    return dict(rows)
+    return {g: mod for g, (mod, _tags, _fields) in apkg_notes(data).items()}
 
 
 def lock_mods(lock: lockmod.Lock, deck_id: str) -> dict[str, int]:
@@ -156,9 +147,7 @@ def assert_lock_matches_decks(decks: Path) -> lockmod.Lock:
     apkgs = sorted(decks.glob("*.apkg"))
     assert {p.stem for p in apkgs} == set(lock.decks)
     for p in apkgs:
-        assert package_mods(p.read_bytes(), decks.parent / "scratch.anki2") == lock_mods(
-            lock, p.stem
-        ), p.name
+        assert package_mods(p.read_bytes()) == lock_mods(lock, p.stem), p.name
     return lock
 
 
@@ -424,7 +413,7 @@ def test_concurrent_builds_are_serialised(tmp_path: Path) -> None:
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     decks = tmp_path / "decks"
-    assert not [n for n in os.listdir(decks) if is_temp(n)]
+    assert not [n for n in os.listdir(decks) if is_temp(n)], (os.listdir(decks), outs)
     lock = assert_lock_matches_decks(decks)
     assert set(lock.decks) == {f"deck-{i:02d}" for i in range(16)}
     col = Collection(str(tmp_path / "collection.anki2"))
