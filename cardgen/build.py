@@ -180,6 +180,8 @@ def build(
         try:
             out_dir.mkdir(parents=True)
             created = True
+        except FileExistsError:
+            pass  # another build created it a moment ago: the folder lock below serialises us
         except OSError as exc:
             result.diagnostics.append(
                 _folder_error(
