@@ -743,6 +743,9 @@ class _Importer:
     residue: list[tuple[int, str, str]] = field(default_factory=list)  # (line, text, why)
     subjects: list[str] = field(default_factory=list)  # of every table
     deck_subjects: list[str] = field(default_factory=list)  # of the first table
+    # labels used so far per set of subjects: the parser reads tables with the same subjects
+    # as one comparison, in which a label may appear once
+    labels: dict[str, set[str]] = field(default_factory=dict)
 
     def loc(self, line: int, col: int = 1) -> Loc:
         return Loc(self.path, line, col)
@@ -931,7 +934,7 @@ class _Importer:
             self.deck_subjects = names
         if t.tip_col is not None:
             rows = []
-            taken: set[str] = set()
+            taken = self._labels_taken(names)
             for i, r in enumerate(t.rows, 1):
                 values = [r.cells[j] for j in range(1, len(r.cells)) if j != t.tip_col]
                 label = self._unique(r.cells[0] or f"Row {i}", taken, self.loc(r.line), "label")
@@ -958,7 +961,7 @@ class _Importer:
                     r.cells[0], self.corpus, r.segs[:1], names, colon_labels, vocab
                 )
         rows = []
-        taken: set[str] = set()
+        taken = self._labels_taken(names)
         for i, (r, split) in enumerate(zip(t.rows, splits), 1):
             values = [r.cells[j] for j in range(1, len(r.cells))]
             loc = self.loc(r.line)
@@ -989,6 +992,9 @@ class _Importer:
                 )
         return header_out, rows
 
+    def _labels_taken(self, subjects: list[str]) -> set[str]:
+        return self.labels.setdefault("-vs-".join(slugify(s) for s in subjects), set())
+
     def _unique(self, text: str, taken: set[str], loc: Loc, what: str) -> str:
         """`text`, or `text (2)` when the table has it already (the parser refuses duplicates).
 
@@ -1001,7 +1007,12 @@ class _Importer:
             new = f"{text} ({n})"
         if new != text:
             self.diags.append(
-                warning(loc, "I013", f"duplicate {what} {text!r} in this table; renamed it {new!r}")
+                warning(
+                    loc,
+                    "I013",
+                    f"duplicate {what} {text!r} (in this table, or an earlier one with the same "
+                    f"subjects); renamed it {new!r}",
+                )
             )
         taken.update((new.lower(), slugify(new)))
         return new
@@ -1116,7 +1127,7 @@ class _Importer:
                     )
                 )
         if not self.title:
-            self.title = " vs ".join(self.subjects) or "Imported page"
+            self.title = " vs ".join(dict.fromkeys(self.subjects)) or "Imported page"
             self.diags.append(
                 warning(self.loc(1), "I012", f"no title line found; using {self.title!r}")
             )

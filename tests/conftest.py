@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import io
+import os
 import sqlite3
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "sources"
@@ -14,6 +16,20 @@ COGNITO = SOURCES / "cognito-user-pools-vs-identity-pools.md"
 # the checkout, present on developer machines only.
 SEED = ROOT / "tests" / "fixtures" / "seed" / "cognito-user-pools-vs-identity-pools.txt"
 SHARED_SEED = ROOT.parent / "shared" / "seed" / SEED.name
+
+# Property tests: in CI the same examples every run (a red CI run must be reproducible);
+# CARDGEN_FUZZ_EXAMPLES=20000 runs that many random ones instead, remembering failures.
+FUZZ_EXAMPLES = int(os.environ.get("CARDGEN_FUZZ_EXAMPLES", "0")) or None
+
+
+def fuzz_settings(examples: int) -> settings:
+    return settings(
+        max_examples=FUZZ_EXAMPLES or examples,
+        derandomize=FUZZ_EXAMPLES is None,
+        deadline=None,
+        database=None if FUZZ_EXAMPLES is None else settings.default.database,
+        suppress_health_check=list(HealthCheck),
+    )
 
 
 @pytest.fixture

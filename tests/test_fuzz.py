@@ -12,10 +12,9 @@ randomised local run raise the example count, e.g.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cardgen.cards import build_cards
@@ -24,15 +23,10 @@ from cardgen.lint import lint
 from cardgen.model import Document
 from cardgen.parse import document_json, normalise_text, parse_text
 
+from .conftest import fuzz_settings
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-EXAMPLES = int(os.environ.get("CARDGEN_FUZZ_EXAMPLES", "0")) or None
-FUZZ = settings(
-    max_examples=EXAMPLES or 150,
-    derandomize=EXAMPLES is None,  # CI: the same examples every run
-    deadline=None,
-    database=None if EXAMPLES is None else settings.default.database,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+FUZZ = fuzz_settings(150)
 
 # --------------------------------------------------------------------------------------------
 # Strategies: Markdown built from the pieces the parser looks at, with hostile characters mixed in

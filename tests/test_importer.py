@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cardgen.cli import cli
 from cardgen.diagnostics import CODES
 from cardgen.importer import decode_page, import_page, title_slug
 from cardgen.parse import document_json, parse_file, parse_text
-from tests.conftest import COGNITO, SEED
+from tests.conftest import COGNITO, SEED, fuzz_settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 PAGES = sorted(FIXTURES.glob("*.txt"))
@@ -368,7 +368,20 @@ LINES = [
 ]  # fmt: skip
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+def test_a_label_repeated_in_a_later_table_with_the_same_subjects_is_renamed():
+    # found by the test below: the parser reads both tables as one comparison (P102)
+    header = "| Feature | User Pools | Identity Pools |\n|---|---|---|\n"
+    page = f"Pools\n\n{header}| Pricing | per MAU | free |\n\n{header}| Pricing | MAU | none |\n"
+    markdown, diags = import_page(page, "p.txt")
+    assert [d.code for d in diags if d.code in ("I011", "I013")] == ["I013"]
+    doc, parse_diags = parse_text(markdown, "o.md")
+    assert not [d for d in parse_diags if d.is_error]
+    assert doc is not None
+    rows = [r.attribute for c in doc.comparisons for r in c.rows]
+    assert rows == ["Pricing", "Pricing (2)"]
+
+
+@fuzz_settings(150)
 @given(st.lists(st.one_of(st.sampled_from(LINES), st.text(max_size=30)), max_size=20))
 def test_any_text_imports_into_a_source_that_parses(lines: list[str]):
     markdown, diags = import_page("\n".join(lines), "p.txt")

@@ -104,3 +104,21 @@ def test_duplicate_deck_id_is_found_among_cached_sources(src: Path, tmp_path: Pa
     result = build([src], BuildOptions(output=out, formats=("apkg",), cache_dir=cache))
     assert [d.code for d in result.errors] == ["P022"], [d.format() for d in result.diagnostics]
     assert result.written == []
+
+
+def test_parallel_rebuild_reads_each_deck_of_the_previous_lock(src: Path, tmp_path: Path) -> None:
+    # Workers get the previous lock's decks through a temp file, one deck each: the edited
+    # decks must come out as changes to their old notes (none new), as a serial build says.
+    out, serial = tmp_path / "decks", tmp_path / "serial"
+    run(src, out, tmp_path / "cache", jobs=2)
+    serial.mkdir()
+    (serial / "cardgen.lock").write_bytes((out / "cardgen.lock").read_bytes())
+    for edited in sorted(src.glob("*.md"))[1:3]:
+        _corpus().edit_source(edited, 1)
+    result = run(src, out, tmp_path / "cache", jobs=2, clock=T0 + 60)
+    edited_decks = [d for d in result.decks if d.changed]
+    assert len(edited_decks) == 2
+    assert all(d.new == 0 and d.unchanged == d.notes - d.changed for d in edited_decks)
+    run(src, serial, tmp_path / "unused", jobs=1, cache=False, clock=T0 + 60)
+    assert files(serial) == files(out)
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".cardgen-tmp")]

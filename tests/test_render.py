@@ -6,11 +6,13 @@ import html
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cardgen import render
 from cardgen.parse import bold_spans
+
+from .conftest import fuzz_settings
 
 
 def visible(out: str) -> str:
@@ -186,7 +188,7 @@ _pieces = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz_settings(300)
 @given(st.lists(_pieces, max_size=30).map("".join))
 def test_property_output_is_inert_and_clozes_match_the_parser(text: str) -> None:
     out = render.inline(text)

@@ -1,0 +1,206 @@
+"""The lock file's reader and writer (cardgen/lock.py): decks are read one at a time and kept
+packed, and must give exactly what reading the whole document with `json.loads` gave (the
+reference below is the reader cardgen had before: it is the specification)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cardgen import lock as lockmod
+from cardgen.lock import LOCK_FORMAT, LOCK_VERSION, DeckLock, Entry, Lock, LockError
+
+from .conftest import fuzz_settings
+
+
+def reference_parse(text: str) -> Lock:
+    """The whole-document reader: json.loads, then the same checks in the same order."""
+    data = json.loads(text)
+    if not isinstance(data, dict) or data.get("format") != LOCK_FORMAT:
+        raise ValueError("not a cardgen lock file")
+    version = data.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise ValueError("missing `version`")
+    if version > LOCK_VERSION:
+        raise ValueError(f"written by a newer cardgen (lock version {version})")
+    lock = Lock()
+    decks = data.get("decks", {})
+    models = data.get("models", {})
+    if not isinstance(decks, dict):
+        raise LockError("`decks` must be an object", "decks")
+    if not isinstance(models, dict):
+        raise LockError("`models` must be an object", "models")
+    for name, obj in models.items():
+        lock.models[str(name)] = lockmod._located(name, obj)
+    for deck_id, obj in decks.items():
+        lock.decks[deck_id] = lockmod._deck(deck_id, obj)
+    return lock
+
+
+def outcome(read, text: str) -> tuple:
+    try:
+        return ("ok", lockmod.dumps(read(text)))
+    except json.JSONDecodeError as exc:
+        return ("json", exc.lineno, exc.colno)  # where: what the B010 diagnostic shows
+    except LockError as exc:
+        return ("lock", str(exc), exc.near)
+    except ValueError as exc:
+        return ("value", str(exc))
+
+
+# --------------------------------------------------------------------------------------------
+# Strategies: lock documents, valid or a little off, laid out in different ways
+
+_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+_hex = st.text("0123456789abcdef", min_size=1, max_size=16)
+_entry = st.fixed_dictionaries(
+    {"hash": _hex, "mod": st.integers(0, 2_000_000_000)},
+    optional={
+        "model": st.sampled_from(["qa", "cloze"]),
+        "cards": st.integers(1, 30),
+        "identity": _text,
+        "facts": st.lists(_hex, max_size=3),
+    },
+)
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 10**13) | _text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3),
+    max_leaves=6,
+)
+_odd_entry = _entry | _json  # sometimes not an entry at all
+_deck = st.fixed_dictionaries(
+    {},
+    optional={
+        "notes": st.dictionaries(_text, _odd_entry, max_size=5) | _json,
+        "removed": st.dictionaries(_text, _entry, max_size=3),
+    },
+)
+_document = st.fixed_dictionaries(
+    {
+        "format": st.sampled_from([LOCK_FORMAT] * 8 + ["other"]),
+        "version": st.sampled_from([1] * 8 + [0, 2, "1"]),
+    },
+    optional={
+        "decks": st.dictionaries(_text, _deck, max_size=4) | _json,
+        "models": st.dictionaries(_text, _entry, max_size=2),
+    },
+)
+
+
+@st.composite
+def lock_texts(draw) -> str:
+    doc = draw(_document)
+    layout = draw(st.sampled_from(["cardgen", "compact", "indent", "shuffled"]))
+    if layout == "cardgen":
+        try:
+            return lockmod.dumps(reference_parse(json.dumps(doc))).decode("utf-8")
+        except ValueError:
+            layout = "indent"
+    if layout == "shuffled":
+        doc = dict(reversed(list(doc.items())))
+    indent = 2 if layout != "compact" else None
+    return json.dumps(doc, indent=indent, ensure_ascii=draw(st.booleans()))
+
+
+@st.composite
+def damaged(draw) -> str:
+    text = draw(lock_texts())
+    if not text or draw(st.integers(0, 2)):  # a third damaged
+        return text
+    at = draw(st.integers(0, len(text) - 1))
+    how = draw(st.sampled_from(["cut", "drop", "insert"]))
+    if how == "cut":
+        return text[:at]
+    if how == "drop":
+        return text[:at] + text[at + 1 :]
+    return text[:at] + draw(st.sampled_from(list('{}[],:" x1\n'))) + text[at:]
+
+
+@fuzz_settings(400)
+@given(damaged())
+def test_reading_deck_by_deck_gives_what_the_whole_document_reader_gave(text: str) -> None:
+    assert outcome(lockmod.parse, text) == outcome(reference_parse, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "[]",
+        "{}",
+        '{"format": "cardgen-lock", "version": 1}',
+        '{"format": "cardgen-lock", "version": 1, "decks": {"a": {}}} x',
+        '{"format": "cardgen-lock", "version": 1, "decks": 3}',
+        '{"format": "cardgen-lock", "version": 1, "decks": {}, "decks": 3}',
+        '{"format": "cardgen-lock", "version": 1, "decks": 3, "decks": {}}',
+        '{"format": "cardgen-lock", "version": 1, "decks": {"a": []}}',
+        '{"format": "cardgen-lock", "version": 1, "decks": {"a": {"notes": {"k": 1}}}}',
+        '{"format": "cardgen-lock", "version": 9, "decks": {"a": []}}',
+        '{"format": "cardgen-lock", "version": 1, "decks": {"a": {}, "a": []}}',
+        '{"format": "cardgen-lock", "version": 1, "decks": {"a": [], "a": {}}}',
+        '{"format": "cardgen-lock", "version": 1, "decks": {"a": {},}}',
+        '{"format": "cardgen-lock", "version": 1, "decks": {"a" {}}}',
+        '{"format": "cardgen-lock", "version": 1, "decks": {"a": {} "b": {}}}',
+        '{"format": "cardgen-lock", "version": 1, "decks": {"a": {}}',
+        '{"format": "cardgen-lock", "version": 1, "decks": {3: {}}}',
+        '  {"version": 1, "decks": {"a": {"removed": {}}}, "format": "cardgen-lock"}  \n',
+    ],
+)
+def test_edge_cases_match_the_whole_document_reader(text: str) -> None:
+    assert outcome(lockmod.parse, text) == outcome(reference_parse, text)
+
+
+def _deck_lock(n: int) -> DeckLock:
+    return DeckLock(
+        {f"d/{i}": Entry(f"{i:04x}", 100 + i, facts=(f"f{i}",)) for i in range(n)},
+        {"d/gone": Entry("dead", 7, "cloze", 3)},
+    )
+
+
+def test_decks_are_kept_packed_and_decoded_on_lookup() -> None:
+    lock = Lock()
+    lock.decks["b"] = _deck_lock(3)
+    lock.decks["a"] = _deck_lock(1)
+    assert sorted(lock.decks) == ["a", "b"] and len(lock.decks) == 2
+    packed = lock.decks.packed("b")
+    assert isinstance(packed, str) and lockmod.unpack(packed) == _deck_lock(3)
+    assert lock.decks["b"] == _deck_lock(3) and lock.decks.get("c") is None
+    # what the file holds is the packed text, verbatim
+    text = lockmod.dumps(lock).decode("utf-8")
+    assert packed in text and lockmod.parse(text).decks.packed("b") == packed
+    assert lockmod.dumps(lockmod.parse(text)) == lockmod.dumps(lock)
+
+
+def test_deck_digest_follows_the_entries_not_the_layout() -> None:
+    compact = json.dumps(
+        {
+            "format": LOCK_FORMAT,
+            "version": 1,
+            "decks": {"x": {"notes": {"k": {"mod": 1, "hash": "h"}}}},
+        }
+    )
+    read = lockmod.parse(compact)
+    canonical = lockmod.parse(lockmod.dumps(read).decode("utf-8"))
+    assert lockmod.deck_digest(read.decks.packed("x")) == lockmod.deck_digest(
+        canonical.decks.packed("x")
+    )
+    changed = Lock()
+    changed.decks["x"] = DeckLock({"k": Entry("h", 2)})
+    assert lockmod.deck_digest(changed.decks.packed("x")) != lockmod.deck_digest(
+        read.decks.packed("x")
+    )
+    assert lockmod.deck_digest(None) == "none"
+
+
+def test_merged_replaces_the_decks_built_and_keeps_the_others() -> None:
+    lock = Lock()
+    lock.decks["a"] = _deck_lock(1)
+    lock.decks["b"] = _deck_lock(2)
+    new_b = lockmod.pack(_deck_lock(5))
+    out = lockmod.merged(lock, [("b", new_b), ("c", lockmod.pack(DeckLock()))], {})
+    assert out.decks["a"] == _deck_lock(1) and out.decks["b"] == _deck_lock(5)
+    assert out.decks["c"] == DeckLock()
+    assert lock.decks["b"] == _deck_lock(2)  # the lock read is left as it was
