@@ -119,4 +119,5 @@ CODES: dict[str, str] = {
     "I011": "import: the generated source does not read back cleanly (an importer bug)",
     "I012": "import: no title line found (warning)",
     "I013": "import: empty or duplicate label / subject renamed (warning)",
+    "I014": "import: the page makes a source over the size limits (split the page)",
 }

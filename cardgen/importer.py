@@ -745,7 +745,7 @@ class _Importer:
     deck_subjects: list[str] = field(default_factory=list)  # of the first table
     # labels used so far per set of subjects: the parser reads tables with the same subjects
     # as one comparison, in which a label may appear once
-    labels: dict[str, set[str]] = field(default_factory=dict)
+    labels: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def loc(self, line: int, col: int = 1) -> Loc:
         return Loc(self.path, line, col)
@@ -898,7 +898,7 @@ class _Importer:
         """Header cells as `Name — tagline`, rows as (line, label, tip, values)."""
         header_out = [t.header[0]]
         names: list[str] = []
-        name_keys: set[str] = set()
+        name_keys: dict[str, int] = {}
         for j in range(1, len(t.header)):
             if j == t.tip_col:
                 continue
@@ -992,29 +992,36 @@ class _Importer:
                 )
         return header_out, rows
 
-    def _labels_taken(self, subjects: list[str]) -> set[str]:
-        return self.labels.setdefault("-vs-".join(slugify(s) for s in subjects), set())
+    def _labels_taken(self, subjects: list[str]) -> dict[str, int]:
+        return self.labels.setdefault("-vs-".join(slugify(s) for s in subjects), {})
 
-    def _unique(self, text: str, taken: set[str], loc: Loc, what: str) -> str:
+    def _unique(self, text: str, taken: dict[str, int], loc: Loc, what: str) -> str:
         """`text`, or `text (2)` when the table has it already (the parser refuses duplicates).
 
-        `taken` holds the slugs and lower-cased texts used so far; the result is added to it.
+        `taken` holds the slugs and lower-cased texts used so far (the result is added), and
+        per text the last number given, so that 10,000 repeats of a label cost 10,000 steps.
         """
-        new = text
-        n = 1
+        counter = "\0" + text.lower()  # cannot be a text: the page lost its control characters
+        n = taken.get(counter, 1)
+        new = text if n == 1 else f"{text} ({n})"
         while new.lower() in taken or slugify(new) in taken:
             n += 1
             new = f"{text} ({n})"
+        taken[counter] = n
         if new != text:
+            where = (
+                "(in this table, or an earlier one with the same subjects)"
+                if what == "label"
+                else "in this table"
+            )
             self.diags.append(
                 warning(
                     loc,
                     "I013",
-                    f"duplicate {what} {text!r} (in this table, or an earlier one with the same "
-                    f"subjects); renamed it {new!r}",
+                    f"duplicate {what} {text!r} {where}; renamed it {new!r}",
                 )
             )
-        taken.update((new.lower(), slugify(new)))
+        taken[new.lower()] = taken[slugify(new)] = 0
         return new
 
     # ---- body structure --------------------------------------------------------------------
@@ -1364,7 +1371,16 @@ class _Importer:
     def _self_check(self, markdown: str, traps: list[tuple[str, str]]) -> None:
         doc, diags = parse_text(markdown, self.path)
         for d in diags:
-            if d.is_error:
+            if d.code == "P003":  # the page, not the importer: too much for one source
+                self.diags.append(
+                    error(
+                        self.loc(1),
+                        "I014",
+                        f"the page makes a source too large to build ({d.message}); "
+                        "split the page and import each part",
+                    )
+                )
+            elif d.is_error:
                 self.diags.append(
                     error(
                         self.loc(1),

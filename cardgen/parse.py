@@ -256,7 +256,7 @@ def text_problem(text: str, path: str) -> Diagnostic | None:
         return error(
             loc,
             "P003",
-            f"source is {len(text):,} characters; the limit is {MAX_SOURCE_BYTES:,} bytes",
+            f"source is at least {len(text):,} bytes; the limit is {MAX_SOURCE_BYTES:,}",
         )
     try:
         size = len(text.encode("utf-8"))

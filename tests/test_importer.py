@@ -458,3 +458,14 @@ def test_cli_errors(runner: CliRunner, tmp_path: Path):
     folder = tmp_path / "f.md"
     folder.mkdir()
     assert runner.invoke(cli, ["import", str(SEED), "-o", str(folder)]).exit_code == 2
+
+
+def test_a_page_too_large_for_one_source_says_split_it(monkeypatch):
+    # a real one takes 1 MiB of page; the limit is read when the source is checked
+    monkeypatch.setattr("cardgen.parse.MAX_SOURCE_BYTES", 300)
+    header = "| Feature | User Pools | Identity Pools |\n|---|---|---|\n"
+    rows = "".join(f"| Row {i} | value {i} | other {i} |\n" for i in range(20))
+    markdown, diags = import_page(f"Pools\n\n{header}{rows}", "p.txt")
+    errors = [d for d in diags if d.is_error]
+    assert [d.code for d in errors] == ["I014"]  # and `cardgen import` writes nothing
+    assert "split the page" in errors[0].message and "limit is 300" in errors[0].message
