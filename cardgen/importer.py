@@ -219,7 +219,21 @@ def _yaml_scalar(value: str) -> str:
         and not value.endswith((":", " "))
         and value.lower() not in ("y", "n", "yes", "no", "true", "false", "on", "off", "null")
     )
-    return value if plain_ok else json.dumps(value, ensure_ascii=True)
+    if plain_ok:
+        return value
+    # JSON is YAML double-quoted; keep readable text (emoji, accents) as it is and escape only
+    # what YAML does not allow bare in a quoted scalar
+    return _YAML_UNSAFE.sub(_yaml_escape, json.dumps(value, ensure_ascii=False))
+
+
+_YAML_UNSAFE = re.compile(  # outside YAML's printable set, or a line break to YAML 1.1
+    r"[^\x20-\x7e\u00a0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]"
+)
+
+
+def _yaml_escape(match: re.Match[str]) -> str:
+    ch = ord(match.group())
+    return f"\\u{ch:04x}" if ch <= 0xFFFF else f"\\U{ch:08x}"
 
 
 # --------------------------------------------------------------------------------------------

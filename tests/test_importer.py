@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from cardgen.cli import cli
 from cardgen.diagnostics import CODES
-from cardgen.importer import decode_page, import_page, title_slug
+from cardgen.importer import _yaml_scalar, decode_page, import_page, title_slug
 from cardgen.parse import document_json, parse_file, parse_text
 from tests.conftest import COGNITO, SEED, fuzz_settings
 
@@ -469,3 +469,17 @@ def test_a_page_too_large_for_one_source_says_split_it(monkeypatch):
     errors = [d for d in diags if d.is_error]
     assert [d.code for d in errors] == ["I014"]  # and `cardgen import` writes nothing
     assert "split the page" in errors[0].message and "limit is 300" in errors[0].message
+
+
+@fuzz_settings(300)
+@given(st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=40))
+def test_front_matter_values_read_back_and_stay_readable(value: str):
+    value = " ".join(value.split())  # what the importer gives: one line, no outer spaces
+    if not value:
+        return
+    text = f"---\nid: x\ndeck: {_yaml_scalar(value)}\n---\n\n# T\n"
+    doc, diags = parse_text(text, "o.md")
+    assert doc is not None and doc.deck == value, [d.format() for d in diags]
+    # emoji, accents and other printable text are written as they are, not as \u escapes
+    if all(ch.isprintable() and ch not in "\u2028\u2029\ufeff" for ch in value):
+        assert "\\u" not in _yaml_scalar(value).replace("\\\\", "")
