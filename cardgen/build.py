@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - Windows: builds into one folder are no
     fcntl = None  # type: ignore[assignment]
 
 from cardgen.cards import build_cards
-from cardgen.diagnostics import Diagnostic, error, sort_key
+from cardgen.diagnostics import Diagnostic, error, sort_key, warning
 from cardgen.lint import lint
 from cardgen.model import Card, Document, Loc
 from cardgen.parse import discover, parse_file
@@ -129,6 +129,7 @@ class BuildResult:
     outputs: dict[Path, bytes] = field(default_factory=dict)  # everything built, in memory
     written: list[Path] = field(default_factory=list)  # files whose bytes changed (written)
     stale: list[Path] = field(default_factory=list)  # --check: files that differ or are missing
+    forgotten_decks: list[str] = field(default_factory=list)  # --forget-removed: sourceless decks
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -364,6 +365,7 @@ def _deck_job(file: Path, shown: str) -> _Outcome:
             _emit(out, path, data, ctx)
             del data
             del notes, packed
+            plan.deck.source = _lock_relative(file, ctx.out_dir)
             out.deck_lock = lockmod.pack(plan.deck)
             report.notes = len(plan.notes)
             report.cards = n_cards
@@ -694,6 +696,14 @@ def _finish(
             if deck is not None:
                 deck_locks.append((o.doc_id, deck))
     new_lock = lockmod.merged(previous, deck_locks, models) if ctx.want_apkg else None
+    if new_lock is not None:
+        gone = _sourceless_decks(new_lock, kept, out_dir)
+        result.diagnostics.extend(_sourceless_warnings(gone, new_lock, kept, previous, out_dir))
+        if opts.forget_removed:
+            for deck_id in gone:
+                del new_lock.decks[deck_id]
+            result.forgotten_decks = sorted(gone)
+        result.diagnostics.sort(key=sort_key)
     lock_changed = new_lock is not None and not _holds(lock_path, _lock_chunks(new_lock))
     for o in kept:
         result.outputs.update(o.data)
@@ -756,6 +766,84 @@ def _finish(
     if cache is not None:
         _remember(cache, outcomes, keys, kept, {o.doc_id for o in kept})
     return result
+
+
+def _lock_relative(file: Path, out_dir: Path) -> str:
+    """How the lock names a deck's source: relative to the lock's folder, `/`-separated."""
+    try:
+        return Path(os.path.relpath(file.resolve(), out_dir.resolve())).as_posix()
+    except ValueError:  # another drive (Windows)
+        return file.resolve().as_posix()
+
+
+def _sourceless_decks(lock: Any, kept: list[_Outcome], out_dir: Path) -> dict[str, str]:
+    """Decks of the lock that this build did not build and whose recorded source file is gone
+    (deleted or renamed) or now builds another deck (its `id:` changed): deck id -> why.
+    Decks without a recorded source (in a lock written before decks recorded theirs) are never
+    counted."""
+    from cardgen import lock as lockmod
+
+    built = {o.doc_id for o in kept}
+    builds = {_lock_relative(o.file, out_dir): o.doc_id for o in kept}
+    gone: dict[str, str] = {}
+    for deck_id in sorted(lock.decks):
+        if deck_id in built:
+            continue
+        source = lockmod.packed_source(lock.decks.packed(deck_id) or "")
+        if not source:
+            continue
+        if source in builds:
+            gone[deck_id] = f"{source} now builds deck {builds[source]!r}"
+        elif not (out_dir / source).exists():
+            gone[deck_id] = f"{source} is gone"
+    return gone
+
+
+def _sourceless_warnings(
+    gone: dict[str, str], lock: Any, kept: list[_Outcome], previous: Any, out_dir: Path
+) -> list[Diagnostic]:
+    """B012 for a new deck that holds most of a sourceless deck's facts (a renamed file or a
+    changed `id:`, which gives every note a new GUID); B013 for the other sourceless decks."""
+    from cardgen import lock as lockmod
+
+    if not gone:
+        return []
+    facts = {d: lockmod.fact_set(lock.decks[d]) for d in gone}
+    out: list[Diagnostic] = []
+    matched: set[str] = set()
+    for o in kept:
+        if o.doc_id in previous.decks or not o.deck_lock or o.doc_loc is None:
+            continue
+        mine = lockmod.fact_set(lockmod.unpack(o.deck_lock))
+        best = max(gone, key=lambda d: (len(mine & facts[d]), d))
+        shared = len(mine & facts[best])
+        if not mine or shared * 2 < len(mine):
+            continue
+        matched.add(best)
+        out.append(
+            warning(
+                o.doc_loc,
+                "B012",
+                f"deck id {o.doc_id!r} is new, but {shared} of its {len(mine)} facts are those "
+                f"of deck {best!r} ({gone[best]}): if you renamed the file or changed `id:`, "
+                f"set `id: {best}` in the front matter to keep its notes and their review "
+                "history (Anki would add these as new notes beside the old ones)",
+            )
+        )
+    shown = display_path(out_dir / "cardgen.lock")
+    for deck_id, why in gone.items():
+        if deck_id in matched:
+            continue
+        out.append(
+            warning(
+                Loc(shown),
+                "B013",
+                f"deck {deck_id!r} has no source any more ({why}): its notes stay in Anki "
+                "until you delete the deck there; `cardgen build --forget-removed` drops it "
+                f"from the lock (delete {deck_id}.apkg and its PDFs yourself)",
+            )
+        )
+    return out
 
 
 def _remember(cache: BuildCache, outcomes, keys, kept, fresh: set[str]) -> None:

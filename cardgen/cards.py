@@ -108,6 +108,15 @@ def _base_tags(doc: Document) -> tuple[str, ...]:
     return ("cardgen", tag(doc.id), *(tag(t) for t in doc.tags))
 
 
+def _subject_id(doc: Document, name: str) -> str:
+    """The subject's id (its `{#id}` when it has one: a tag that survives renaming it)."""
+    for comp in doc.comparisons:
+        for subject in comp.subjects:
+            if subject.name == name:
+                return subject.id
+    return slugify(name)
+
+
 def _card(
     doc: Document,
     key: str,
@@ -121,7 +130,7 @@ def _card(
 ) -> Card:
     tags = list(_base_tags(doc))
     if subject:
-        tags.append(tag(slugify(subject)))
+        tags.append(tag(_subject_id(doc, subject)))
     tags.append(kind)
     return Card(
         key=f"{doc.id}/{key}",

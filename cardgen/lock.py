@@ -75,6 +75,7 @@ class Entry:
 class DeckLock:
     notes: dict[str, Entry] = field(default_factory=dict)
     removed: dict[str, Entry] = field(default_factory=dict)
+    source: str = ""  # the source file, relative to the lock's folder ("" in older locks)
 
 
 class Decks(MutableMapping[str, DeckLock]):
@@ -244,11 +245,15 @@ def _deck(deck_id: str, obj: Any) -> DeckLock:
         raise LockError(f"deck {deck_id!r} is not an object", deck_id)
     notes = obj.get("notes", {})
     removed = obj.get("removed", {})
+    source = obj.get("source", "")
     if not isinstance(notes, dict) or not isinstance(removed, dict):
         raise LockError(f"deck {deck_id!r}: `notes` and `removed` must be objects", deck_id)
+    if not isinstance(source, str):
+        raise LockError(f"deck {deck_id!r}: `source` must be a string", deck_id)
     return DeckLock(
         {k: _located(k, v) for k, v in notes.items()},
         {k: _located(k, v) for k, v in removed.items()},
+        source,
     )
 
 
@@ -351,7 +356,22 @@ def _mapping(entries: dict[str, Entry], indent: str) -> str:
 def pack(deck: DeckLock) -> str:
     """A deck as the lock file holds it (the inside of its JSON object): canonical, so that
     equal decks pack equal and `deck_digest` can hash the text."""
-    return f'"notes": {_mapping(deck.notes, "   ")},\n   "removed": {_mapping(deck.removed, "   ")}'
+    text = f'"notes": {_mapping(deck.notes, "   ")},\n   "removed": {_mapping(deck.removed, "   ")}'
+    if deck.source:
+        text += f',\n   "source": {json.dumps(deck.source, ensure_ascii=False)}'
+    return text
+
+
+def packed_source(packed: str) -> str:
+    """A packed deck's `source`, without decoding its notes ("" when it has none)."""
+    at = packed.rfind('\n   "source": ')
+    return json.loads(packed[at + len('\n   "source": ') :]) if at >= 0 else ""
+
+
+def fact_set(deck: DeckLock) -> set[str]:
+    """What a deck's notes teach, whatever their keys: each note's most specific fingerprint
+    (its content hash when it has none). Two decks that share most of these are one deck."""
+    return {e.facts[0] if e.facts else "h:" + e.hash for e in deck.notes.values()}
 
 
 def unpack(text: str) -> DeckLock:
@@ -544,7 +564,26 @@ def reconcile(specs: Sequence[Spec], previous: DeckLock | None, clock: int) -> P
                 take(new_specs[0], olds[0], entry, revived=was_tomb)
         fresh = [s for s in fresh if s.key not in decisions]
 
-    # 3. New notes: GUID from their own key. If a renamed note already holds that GUID, a
+    # 3. Rewordings: the key of an untitled trap or a scenario is made of its first words, so
+    #    rewording them changes both the key and the fingerprints. A new key continues a
+    #    vanished one (or a tombstone) of the same note type when the two differ only in their
+    #    last segment and those share most of their words (`_rewording`); best pairs first.
+    if fresh and pool:
+        pairs = sorted(
+            (-score, s.key, k)
+            for s in fresh
+            for k, (e, _) in pool.items()
+            if e.model == s.model and (score := _rewording(s.key, k)) > 0
+        )
+        by_key = {s.key: s for s in fresh}
+        for _, new_key, old_key in pairs:
+            if new_key in decisions or old_key not in pool:
+                continue
+            entry, was_tomb = pool.pop(old_key)
+            take(by_key[new_key], old_key, entry, revived=was_tomb)
+        fresh = [s for s in fresh if s.key not in decisions]
+
+    # 4. New notes: GUID from their own key. If a renamed note already holds that GUID, a
     #    suffixed one; if a vanished note or tombstone holds it, that note continues.
     by_identity = {(e.identity or k): k for k, (e, _) in pool.items()}
     for s in fresh:
@@ -561,7 +600,7 @@ def reconcile(specs: Sequence[Spec], previous: DeckLock | None, clock: int) -> P
         decisions[s.key] = Decision(s.key, identity, clock, "new")
         live.add(identity)
 
-    # 4. Vanished notes left over become tombstones, with a newer mod time so that Anki takes
+    # 5. Vanished notes left over become tombstones, with a newer mod time so that Anki takes
     #    the `cardgen::removed` tag; older tombstones are carried as they were.
     tombs: dict[str, Entry] = {}
     removed_now: list[str] = []
@@ -596,6 +635,25 @@ def forget_removed(plan: Plan) -> int:
     plan.tombstones = [(k, e) for k, e in plan.tombstones if k in keep]
     plan.deck.removed = {k: e for k, e in plan.deck.removed.items() if k in keep}
     return len(dropped)
+
+
+NEAR_MIN_SHARED = 3  # words two keys' last segments must share to be a rewording
+NEAR_MIN_JACCARD = 0.5  # and the share of all their words
+
+
+def _rewording(new_key: str, old_key: str) -> float:
+    """How much `old_key` looks like a rewording of `new_key`: 0 unless both are equal but
+    for their last segment (`deck/trap/<words>`, `deck/scenario/<words>`) and those segments
+    share at least NEAR_MIN_SHARED words and NEAR_MIN_JACCARD of their words; else that share.
+    Row cards end in their kind (`…/forward`), so a row's id never goes through here."""
+    new_head, _, new_tail = new_key.rpartition("/")
+    old_head, _, old_tail = old_key.rpartition("/")
+    if new_head != old_head or not new_head:
+        return 0.0
+    new_words, old_words = set(new_tail.split("-")), set(old_tail.split("-"))
+    shared = len(new_words & old_words)
+    score = shared / len(new_words | old_words)
+    return score if shared >= NEAR_MIN_SHARED and score >= NEAR_MIN_JACCARD else 0.0
 
 
 def _fingerprint(hash_: str, facts: tuple[str, ...], level: int) -> str:

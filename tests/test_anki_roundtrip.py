@@ -306,6 +306,39 @@ def test_rename_subject_keeps_notes_and_history(ws: Workspace) -> None:
         col.close()
 
 
+def test_reword_untitled_trap_keeps_its_note_and_history(ws: Workspace) -> None:
+    # An untitled trap's key is made of its first 8 words: rewording one of them changes the
+    # key and the text, and the build must still see the same trap.
+    old_key = f"{DECK}/trap/lambda-triggers-are-only-on-user-pools-not"
+    col = ws.open()
+    card = card_of(col, old_key)
+    card.start_timer()
+    col.sched.answerCard(card, 3)
+    before = history(col, card.id)
+    total = col.note_count()
+    col.close()
+    text = ws.source.read_text(encoding="utf-8")
+    assert "- LAMBDA TRIGGERS are ONLY on **User Pools**" in text
+    ws.source.write_text(
+        text.replace("- LAMBDA TRIGGERS are ONLY on", "- LAMBDA TRIGGERS exist ONLY on"),
+        encoding="utf-8",
+    )
+    report = ws.build().decks[0]
+    assert (report.new, report.removed, report.changed) == (0, 0, 1)
+    assert report.renamed == [
+        (old_key, f"{DECK}/trap/lambda-triggers-exist-only-on-user-pools-not")
+    ]
+    col = ws.open()
+    try:
+        log = import_apkg(col, ws.apkg)
+        assert len(log.new) == 0 and guids(col, log.updated) == {guid(old_key)}
+        assert col.note_count() == total
+        assert history(col, card.id) == before
+        assert "exist ONLY on" in col.get_card(card.id).note()["Text"]
+    finally:
+        col.close()
+
+
 def test_remove_row_then_readme_step_removes_exactly_that_row(ws: Workspace) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     search = "tag:cardgen::removed"

@@ -436,3 +436,63 @@ def test_lock_round_trips_and_is_json(src: Path, tmp_path: Path) -> None:
     assert data["format"] == "cardgen-lock" and data["version"] == 1
     assert lockmod.dumps(lockmod.parse(text)).decode() == text
     assert io.StringIO(text).readline() == "{\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Decks whose source is gone: a deleted source, a renamed file, a changed `id:`
+
+
+def codes(result) -> list[str]:
+    return [d.code for d in result.diagnostics]
+
+
+def test_the_lock_records_each_decks_source(src: Path, tmp_path: Path) -> None:
+    run(src, tmp_path / "decks")
+    assert read_lock(tmp_path / "decks").decks["demo"].source == "../sources/demo.md"
+
+
+def test_a_renamed_source_without_id_is_pointed_at_its_old_id(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    write_source(src, SOURCE.replace("id: demo\n", ""), "alpha-beta.md")
+    (src / "demo.md").unlink()
+    run(src, out)
+    (src / "alpha-beta.md").rename(src / "ab.md")  # the deck id was the file name
+    result = run(src, out, clock=T1)
+    b012 = [d for d in result.diagnostics if d.code == "B012"]
+    assert len(b012) == 1 and codes(result).count("B013") == 0
+    message = b012[0].format()
+    assert message.startswith(f"{src / 'ab.md'}:") or "ab.md:" in message
+    assert "set `id: alpha-beta`" in message and "../sources/alpha-beta.md is gone" in message
+    # following the advice: the old deck again, its notes unchanged, no warning
+    (src / "ab.md").write_text(SOURCE.replace("id: demo", "id: alpha-beta"), "utf-8")
+    result = run(src, out, clock=T1)
+    assert "B012" not in codes(result) and [d.new for d in result.decks] == [0]
+    # the deck the renamed file made meanwhile: its file now builds the old deck again
+    b013 = [d for d in result.diagnostics if d.code == "B013"]
+    assert len(b013) == 1 and "../sources/ab.md now builds deck 'alpha-beta'" in b013[0].message
+
+
+def test_a_changed_id_is_pointed_at_the_old_one(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    run(src, out)
+    (src / "demo.md").write_text(SOURCE.replace("id: demo", "id: demo-2"), "utf-8")
+    result = run(src, out, clock=T1)
+    b012 = [d for d in result.diagnostics if d.code == "B012"]
+    assert len(b012) == 1 and "../sources/demo.md now builds deck 'demo-2'" in b012[0].message
+    assert "set `id: demo`" in b012[0].message and "B013" not in codes(result)
+
+
+def test_a_deleted_source_is_reported_and_forgotten_on_request(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    write_source(src, SOURCE.replace("id: demo", "id: other"), "other.md")
+    run(src, out)
+    # a build of one file is not a deletion of the others
+    assert "B013" not in codes(run(src / "demo.md", out))
+    (src / "other.md").unlink()
+    result = run(src, out, clock=T1)
+    b013 = [d for d in result.diagnostics if d.code == "B013"]
+    assert len(b013) == 1 and "'other'" in b013[0].message and "--forget-removed" in b013[0].message
+    assert set(read_lock(out).decks) == {"demo", "other"}  # kept until asked
+    result = run(src, out, clock=T1, forget_removed=True)
+    assert result.forgotten_decks == ["other"] and set(read_lock(out).decks) == {"demo"}
+    assert "B013" not in codes(run(src, out, clock=T1))

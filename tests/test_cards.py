@@ -84,3 +84,19 @@ def test_tags_have_no_spaces() -> None:
     for card in _cards(text):
         assert all(" " not in t for t in card.tags)
         assert {"cardgen", "my-exam", "aws-cert", card.kind} <= set(card.tags)
+
+
+def test_subject_tag_is_its_explicit_id_so_a_rename_keeps_it() -> None:
+    text = (
+        "---\nid: t\n---\n\n# T\n\n| Feature | Amazon EventBridge {#eb} | SNS |\n|---|---|---|\n"
+        "| Model | Event bus routing | Topic fan-out |\n\n## Decision tree\n\n"
+        "- Need rules on event content? → Amazon EventBridge.\n"
+    )
+    renamed = text.replace("Amazon EventBridge", "EventBridge")
+    tags = []
+    for t in (text, renamed):
+        doc, diags = parse_text(t, "t.md")
+        assert doc is not None, diags
+        tags.append(sorted({tg for c in build_cards(doc) if c.subject for tg in c.tags}))
+    assert "eb" in tags[0] and tags[0] == tags[1]
+    assert "sns" in tags[0]  # no {#id}: the name's slug

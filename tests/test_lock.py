@@ -76,6 +76,7 @@ _deck = st.fixed_dictionaries(
     optional={
         "notes": st.dictionaries(_text, _odd_entry, max_size=5) | _json,
         "removed": st.dictionaries(_text, _entry, max_size=3),
+        "source": _text | _json,
     },
 )
 _document = st.fixed_dictionaries(
@@ -204,3 +205,51 @@ def test_merged_replaces_the_decks_built_and_keeps_the_others() -> None:
     assert out.decks["a"] == _deck_lock(1) and out.decks["b"] == _deck_lock(5)
     assert out.decks["c"] == DeckLock()
     assert lock.decks["b"] == _deck_lock(2)  # the lock read is left as it was
+
+
+def _spec(key: str, h: str = "new", model: str = "cloze") -> lockmod.Spec:
+    return lockmod.Spec(key, h, model, 1, (f"fact-{h}",))
+
+
+def _prev(*keys: str, model: str = "cloze") -> DeckLock:
+    return DeckLock({k: Entry(f"old-{k}", 100, model, 1, facts=(f"fact-old-{k}",)) for k in keys})
+
+
+def test_a_reworded_trap_or_scenario_continues_its_note() -> None:
+    old = "d/trap/lambda-triggers-are-only-on-user-pools-not"
+    new = "d/trap/lambda-triggers-exist-only-on-user-pools-not"
+    plan = lockmod.reconcile([_spec(new)], _prev(old), clock=200)
+    assert [(d.identity, d.status) for d in plan.notes] == [(old, "changed")]
+    assert plan.renamed == [(old, new)] and plan.removed_now == []
+    # the best of several candidates, one to one
+    olds = ("d/scenario/which-service-issues-jwt-tokens", "d/scenario/which-service-gives-aws-keys")
+    news = [_spec("d/scenario/which-service-issues-jwts-tokens", "a")]
+    plan = lockmod.reconcile(news, _prev(*olds), clock=200)
+    assert plan.notes[0].identity == olds[0] and plan.removed_now == [olds[1]]
+
+
+@pytest.mark.parametrize(
+    "old, new, model",
+    [
+        # a different trap that shares a few words: not a rewording
+        (
+            "d/trap/identity-pools-do-not-authenticate-users",
+            "d/trap/identity-pools-store-no-profiles-at-all",
+            "cloze",
+        ),
+        # fewer than 3 shared words
+        ("d/trap/pricing-gotcha", "d/trap/pricing-trap", "cloze"),
+        # a row's cards end in their kind: a row id never matches by its words
+        ("d/user-pools-pricing-model/a/forward", "d/identity-pools-pricing-model/a/forward", "qa"),
+        # another note type
+        (
+            "d/trap/lambda-triggers-are-only-on-user-pools",
+            "d/trap/lambda-triggers-exist-only-on-user-pools",
+            "qa-vs-cloze",
+        ),
+    ],
+)
+def test_unrelated_keys_are_not_taken_for_rewordings(old: str, new: str, model: str) -> None:
+    old_model, new_model = ("qa", "cloze") if model == "qa-vs-cloze" else (model, model)
+    plan = lockmod.reconcile([_spec(new, model=new_model)], _prev(old, model=old_model), 200)
+    assert [d.status for d in plan.notes] == ["new"] and plan.removed_now == [old]
