@@ -65,7 +65,7 @@ def load(paths: Sequence[Path], ignore: Sequence[str] = ()) -> Loaded:
             first = seen_ids[doc.id]
             result.diagnostics.append(
                 error(
-                    doc.loc,
+                    doc.meta_loc("id") or doc.loc,
                     "P022",
                     f"deck id {doc.id!r} is also used by {first.path}; set a unique `id:`",
                 )
@@ -321,7 +321,7 @@ def _deck_job(file: Path, shown: str) -> _Outcome:
     out.parse_diags = diags
     if doc is None:
         return out
-    out.doc_id, out.doc_loc = doc.id, doc.loc
+    out.doc_id, out.doc_loc = doc.id, doc.meta_loc("id") or doc.loc  # P022, B012
     cards = build_cards(doc)
     out.lint_diags = lint(doc, cards, ctx.ignore)
     if out.load_errors:
@@ -840,7 +840,8 @@ def _sourceless_warnings(
                 "B013",
                 f"deck {deck_id!r} has no source any more ({why}): its notes stay in Anki "
                 "until you delete the deck there; `cardgen build --forget-removed` drops it "
-                f"from the lock (delete {deck_id}.apkg and its PDFs yourself)",
+                f"from the lock (delete {display_path(out_dir / deck_id)}.apkg and its PDFs "
+                "yourself)",
             )
         )
     return out

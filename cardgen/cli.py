@@ -69,9 +69,13 @@ def cli() -> None:
 def show(source: Path, as_json: bool) -> None:
     """Show the facts that SOURCE yields (title, comparisons, traps, scenarios, notes)."""
     from cardgen.build import display_path
-    from cardgen.parse import document_json, parse_file
+    from cardgen.parse import SOURCE_SUFFIXES, document_json, not_markdown, parse_file
 
-    doc, diags = parse_file(source, display_path(source))
+    shown = display_path(source)
+    if source.suffix.lower() not in SOURCE_SUFFIXES and source.exists():
+        doc, diags = None, [not_markdown(source, shown)]
+    else:
+        doc, diags = parse_file(source, shown)
     errors = [d for d in diags if d.is_error]
     if doc is None or errors:
         for d in diags:
@@ -88,7 +92,19 @@ def show(source: Path, as_json: bool) -> None:
     click.echo(_describe(doc))
 
 
+def _preview(text: str, limit: int = 60) -> str:
+    """The start of a Markdown text as a reader sees it (no `**`), shortened at a word."""
+    from cardgen.lint import plain
+
+    shown = plain(text)
+    if len(shown) <= limit:
+        return shown
+    return shown[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:—–-") + "…"
+
+
 def _describe(doc) -> str:
+    from cardgen.lint import plain
+
     lines = [doc.title, "=" * min(len(doc.title), 78)]
     lines.append(f"deck:    {doc.deck}")
     lines.append(f"id:      {doc.id}")
@@ -114,8 +130,10 @@ def _describe(doc) -> str:
         lines.append("")
         lines.append(f"Traps: {len(doc.traps)}")
         for t in doc.traps:
-            label = t.title or t.text[:60] + ("…" if len(t.text) > 60 else "")
-            lines.append(f"  {t.loc.line:>4}  {label}  ({len(t.clozes)} cloze)")
+            label = plain(t.title) if t.title else _preview(t.text)
+            n = len(t.clozes)
+            blanks = f"{n} blank{'s' if n != 1 else ''}" if n else "no blank: no card"
+            lines.append(f"  {t.loc.line:>4}  {label}  ({blanks})")
     if doc.scenarios:
         lines.append("")
         lines.append(f"Scenarios: {len(doc.scenarios)}")
@@ -132,7 +150,7 @@ def _describe(doc) -> str:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @ignore_option
 def check(paths: tuple[Path, ...], strict: bool, ignore: list[str]) -> None:
-    """Validate sources (default: sources/) and print diagnostics as path:line:col: CODE message.
+    """Validate sources (default: sources/); print `path:line:col: CODE severity: message` lines.
 
     Card-quality lint (L codes, warnings; see docs/lint.md) runs too."""
     from cardgen.build import load
@@ -160,11 +178,62 @@ def _pdf_options(paper: str, card_size: str, layout: str, back_offset: str):
         offset = parse_offset(back_offset)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--back-offset'") from None
+    if layout.lower() == "fold" and offset != (0.0, 0.0):
+        raise click.BadParameter(
+            "a back offset applies to duplex printing only: with --layout fold each back is "
+            "printed beside its front, on the same side (drop --back-offset)",
+            param_hint="'--back-offset'",
+        )
     try:
         return PdfOptions(paper.lower(), card_size, layout.lower(), offset)
     except ValueError as exc:
         hint = "'--back-offset'" if "offset" in str(exc) else "'--card-size'"
-        raise click.BadParameter(str(exc), param_hint=hint) from None
+        raise click.BadParameter(_fitting_hint(str(exc), paper, layout), param_hint=hint) from None
+
+
+def _fitting_hint(message: str, paper: str, layout: str) -> str:
+    """The card-size writer's `(did you mean 10x15in?)` kept only when that size fits the paper;
+    else the same numbers in cm when those fit (`10x15` -> `10x15cm`), else no suggestion."""
+    import re
+
+    from cardgen.writers.pdf import PdfOptions
+
+    m = re.search(r" \(did you mean (?P<w>[\d.]+)x(?P<h>[\d.]+)in\?\)", message)
+    if m is None:
+        return message
+    for unit in ("in", "cm"):
+        size = f"{m.group('w')}x{m.group('h')}{unit}"
+        try:
+            PdfOptions(paper.lower(), size, layout.lower())
+        except ValueError:
+            continue
+        return f"{message[: m.start()]} (did you mean {size}?){message[m.end() :]}"
+    return message[: m.start()] + message[m.end() :]
+
+
+_CLOCK_SKEW_S = 60  # SOURCE_DATE_EPOCH may be this far ahead of the clock (a slow NTP sync)
+
+
+def _check_source_date_epoch() -> None:
+    """SOURCE_DATE_EPOCH, when set, becomes the mod time of new and changed notes (and the lock
+    file's clock): it must be whole seconds since 1970 and not in the future, or Anki keeps
+    those notes "newer" than every later edit (and milliseconds put them past year 30000)."""
+    import os
+    import time
+
+    value = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if not value.strip():
+        return
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()):
+        problem = "must be a non-negative whole number of seconds since 1970-01-01 UTC"
+    elif int(text) > time.time() + _CLOCK_SKEW_S:
+        problem = "lies in the future; it must be seconds since 1970-01-01 UTC, not later than now"
+        if len(text) >= 13:
+            problem += " (milliseconds?)"
+    else:
+        return
+    raise click.UsageError(f"SOURCE_DATE_EPOCH={value!r}: {problem}")
 
 
 class _Progress:
@@ -227,7 +296,8 @@ class _Progress:
     "--card-size",
     default="a7",
     show_default=True,
-    help="Cut-out card size: a7, a6, a8, 3x5in, 4x6in or WxH in mm/cm/in; sets how many fit.",
+    help="Cut-out card size: a8, a7, a6, a5, index (3x5in), business, or WxH in mm, cm or in "
+    "(3x5in, 4x6in); sets how many fit a page.",
 )
 @click.option(
     "--layout",
@@ -241,7 +311,8 @@ class _Progress:
     default="0,0",
     show_default=True,
     metavar="X,Y",
-    help="Move the card backs X mm right and Y mm down, for printers that shift the back side.",
+    help="Move the card backs X mm right and Y mm down, for printers that shift the back side "
+    "(duplex layout only).",
 )
 @click.option(
     "--jobs",
@@ -280,6 +351,7 @@ def build(
     from cardgen.diagnostics import error, summary
     from cardgen.model import Loc
 
+    _check_source_date_epoch()
     options = BuildOptions(
         output=output,
         formats=formats,
@@ -322,6 +394,8 @@ def build(
             click.echo(f"  removed: {key}")
         if deck.forgotten:
             click.echo(f"  forgot {deck.forgotten} cardgen::removed marker(s) of earlier builds")
+    for deck_id in result.forgotten_decks:
+        click.echo(f"forgot deck {deck_id} (its source is gone) from the lock")
     if any(deck.removed for deck in result.decks) and not check:
         click.echo(
             "Removed facts stay in the deck tagged cardgen::removed: after importing, search "
@@ -349,7 +423,10 @@ def build(
 
 @cli.command("import")
 @click.argument(
-    "page", type=click.Path(path_type=Path, exists=True, dir_okay=False, allow_dash=True)
+    # no `exists=True`: a missing or unreadable page is a located I010 error (exit 1), like a
+    # missing source in `check` (P001), not a usage error
+    "page",
+    type=click.Path(path_type=Path, allow_dash=True),
 )
 @click.option(
     "-o",
@@ -375,7 +452,13 @@ def import_page_command(page: Path, output: Path | None, force: bool) -> None:
     try:
         data = sys.stdin.buffer.read() if from_stdin else page.read_bytes()
     except OSError as exc:
-        click.echo(f"{shown}:1:1: I010 error: cannot read page: {exc.strerror or exc}")
+        if isinstance(exc, FileNotFoundError):
+            why = "no such file or directory"
+        elif isinstance(exc, IsADirectoryError):
+            why = "is a directory, expected a text file"
+        else:
+            why = f"cannot read page: {exc.strerror or exc}"
+        click.echo(f"{shown}:1:1: I010 error: {why}")
         click.echo("Found 1 error.")
         sys.exit(1)
     text, diags = decode_page(data, shown)

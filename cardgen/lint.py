@@ -243,7 +243,9 @@ def lint(doc: Document, cards: Sequence[Card], ignore: Iterable[str] = ()) -> li
         found += _empty_rows(comp)
     for trap in doc.traps:
         found += _trap_clozes(trap)
-    if not doc.source.strip():
+    if not doc.source.strip() and not doc.front_matter_error and doc.meta_loc("source") is None:
+        # An unreadable front matter (P010) or a refused `source:` (P011) is reported already:
+        # nothing is known to be missing.
         found.append(
             warning(
                 Loc(doc.path, 1, 1),
@@ -252,7 +254,13 @@ def lint(doc: Document, cards: Sequence[Card], ignore: Iterable[str] = ()) -> li
             )
         )
     ids = fact_ids(doc)
-    file_entries = [IgnoreEntry.parse(p) for p in doc.lint_ignore if p.strip()]
+    top = Loc(doc.path, 1, 1)
+    entry_locs: dict[IgnoreEntry, Loc] = {}
+    for i, p in enumerate(doc.lint_ignore):
+        if p.strip():
+            where = doc.lint_ignore_locs[i] if i < len(doc.lint_ignore_locs) else top
+            entry_locs.setdefault(IgnoreEntry.parse(p), where)
+    file_entries = list(entry_locs)
     run_entries = [IgnoreEntry.parse(p) for p in ignore if p.strip()]
     kept: list[Diagnostic] = []
     used: set[IgnoreEntry] = set()
@@ -261,9 +269,8 @@ def lint(doc: Document, cards: Sequence[Card], ignore: Iterable[str] = ()) -> li
         used.update(hits)
         if not hits:
             kept.append(d)
-    top = Loc(doc.path, 1, 1)
     known_facts = set(ids.values())
-    for e in dict.fromkeys(file_entries):
+    for e in file_entries:
         if not e.known:
             problem = "names no lint rule (L101-L109)"
         elif e.fact and e.fact not in known_facts:
@@ -272,7 +279,7 @@ def lint(doc: Document, cards: Sequence[Card], ignore: Iterable[str] = ()) -> li
             problem = "silences nothing here any more; remove it"
         else:
             continue
-        kept.append(warning(top, "L100", f"`lint: ignore` entry {e.raw!r} {problem}"))
+        kept.append(warning(entry_locs[e], "L100", f"`lint: ignore` entry {e.raw!r} {problem}"))
     kept = [d for d in kept if not any(e.matches(d.code, ids.get(d.loc, "")) for e in run_entries)]
     return sorted(kept, key=sort_key)
 
@@ -345,12 +352,18 @@ def _interference(cards: Sequence[Card]) -> list[Diagnostic]:
     Not compared: the forward cards of one row, whose prompts differ only by the subject they
     name, by design; compare cards, whose prompts are the attribute plus the table's subjects
     (their rows' forward cards are compared already). Identify cards of one row are compared (two
-    values that read the same but answer different subjects). One warning per pair of facts."""
+    values that read the same but answer different subjects). One warning per pair of facts.
+
+    A prompt that folding shrinks to less than half its words (`Which is fast?` -> `fast`) is too
+    short to judge by what is left: it only matches a prompt of the same words."""
     groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for i, card in enumerate(cards):
         if card.kind == "compare":
             continue
+        light = _light(card.prompt)
         key = _folded(card.prompt)
+        if key and 2 * len(key) < len(light):
+            key = ("=",) + light  # only the same words match (`=` is never a word)
         if key:
             groups[key].append(i)
     out = []

@@ -92,6 +92,16 @@ class Document:
     images: tuple[Image, ...] = ()
     lint_ignore: tuple[str, ...] = ()  # lint codes switched off for this file (front matter)
     loc: Loc = field(default_factory=lambda: Loc("", 1, 1))
+    # Front matter: where each key was written (also a key whose value was refused), where each
+    # `lint_ignore` entry was written (aligned with it), and whether the front matter could not
+    # be read at all (then nothing is known about its keys).
+    meta_locs: tuple[tuple[str, Loc], ...] = ()
+    lint_ignore_locs: tuple[Loc, ...] = ()
+    front_matter_error: bool = False
+
+    def meta_loc(self, key: str) -> Loc | None:
+        """Where front-matter `key` was written, or None."""
+        return next((loc for k, loc in self.meta_locs if k == key), None)
 
 
 @dataclass(frozen=True)

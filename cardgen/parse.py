@@ -282,7 +282,10 @@ class FrontMatter:
     tags: tuple[str, ...] = ()
     source: str = ""
     id: str = ""
-    lint_ignore: tuple[str, ...] = ()
+    lint_ignore: tuple[str, ...] = ()  # as written (trimmed): L100 echoes an entry unchanged
+    lint_ignore_locs: tuple[Loc, ...] = ()  # where each entry was written
+    locs: dict[str, Loc] = field(default_factory=dict)  # where each known key was written
+    failed: bool = False  # the front matter could not be read at all (P010, P011 not a mapping)
 
 
 def _yaml_message(exc: yaml.YAMLError) -> str:
@@ -397,13 +400,26 @@ def _compose_with(text: str, at: Any, loader: Any) -> tuple[yaml.Node | None, Di
                 stack.pop()
                 pending.pop()
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         return None, error(
-            at(mark) if mark else at(None),
+            at(_error_mark(exc, len(text))),
             "P010",
             f"front matter is not valid YAML: {_yaml_message(exc)}",
         )
     return root, None
+
+
+def _error_mark(exc: yaml.YAMLError, size: int) -> Any:
+    """Where a YAML error is: the problem's mark, unless the problem only showed at the start of
+    a later line or at the end of the text (a key line without its colon, an unclosed `[` or
+    quote); then the place the construct began (`context_mark`), which is the line to fix."""
+    problem = getattr(exc, "problem_mark", None)
+    context = getattr(exc, "context_mark", None)
+    if context is not None and (
+        problem is None
+        or (problem.line > context.line and (problem.column == 0 or problem.index >= size))
+    ):
+        return context
+    return problem or context
 
 
 def _scalar(node: yaml.Node) -> str | None:
@@ -438,15 +454,18 @@ def parse_front_matter(
         return Loc(path, first_line + mark.line, mark.column + 1)
 
     if len(text.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
+        fm.failed = True
         return fm, [
             error(at(None), "P010", f"front matter is over {MAX_FRONT_MATTER_BYTES:,} bytes")
         ]
     node, problem = _compose(text, at)
     if problem is not None:
+        fm.failed = True
         return fm, [problem]
     if node is None:
         return fm, diags
     if not isinstance(node, yaml.MappingNode):
+        fm.failed = True
         return fm, [error(at(None), "P011", "front matter must be a mapping of keys to values")]
     seen: dict[str, int] = {}
     for key_node, value_node in node.value:
@@ -461,6 +480,7 @@ def parse_front_matter(
             diags.append(error(loc, "P011", f"`{key}` is given twice (first on line {seen[key]})"))
             continue
         seen[key] = loc.line
+        fm.locs[key] = loc
         if key in ("deck", "source", "id"):
             value = _scalar(value_node)
             if value is None or not value.strip():
@@ -495,10 +515,13 @@ def parse_front_matter(
             fm.tags = tuple(dict.fromkeys(one_line(t) for t in tags))
         elif key == "lint":
             ignore: list[str] | None = None
+            ignore_locs: list[Loc] = []
             if isinstance(value_node, yaml.MappingNode):
                 for k, v in value_node.value:
                     if _scalar(k) == "ignore":
                         ignore = _scalars(v)
+                        items = v.value if isinstance(v, yaml.SequenceNode) else [v]
+                        ignore_locs = [at(n.start_mark) for n in items]
                     else:
                         diags.append(
                             warning(
@@ -512,7 +535,9 @@ def parse_front_matter(
                     error(loc, "P011", "`lint` must be a mapping like {ignore: [L101, L102]}")
                 )
                 continue
-            fm.lint_ignore = tuple(c.strip().upper() for c in ignore if c.strip())
+            kept = [(c.strip(), where) for c, where in zip(ignore, ignore_locs) if c.strip()]
+            fm.lint_ignore = tuple(c for c, _ in kept)
+            fm.lint_ignore_locs = tuple(where for _, where in kept)
     return fm, diags
 
 
@@ -598,6 +623,7 @@ def parse_text(
         st.diags.append(
             error(Loc(path, 1, 1), "P010", "front matter opened on line 1 is never closed by `---`")
         )
+        fm.failed = True
 
     section = _Section("", 0, Loc(path, 1, 1), "preamble")
     sections: list[_Section] = []
@@ -1066,6 +1092,9 @@ def _assemble(st: _State, fm: FrontMatter) -> Document:
         images=tuple(st.images),
         lint_ignore=fm.lint_ignore,
         loc=st.title_loc or Loc(st.path, 1, 1),
+        meta_locs=tuple(fm.locs.items()),
+        lint_ignore_locs=fm.lint_ignore_locs,
+        front_matter_error=fm.failed,
     )
 
 
@@ -1077,6 +1106,9 @@ def _empty_document(path: str) -> Document:
 def parse_file(path: Path, shown: str | None = None) -> tuple[Document | None, list[Diagnostic]]:
     """Read and parse one file; `shown` is how to name it in diagnostics (default: as given)."""
     name = shown if shown is not None else str(path)
+    bad_name = name_problem(path, name)
+    if bad_name is not None:
+        return None, [bad_name]
     text, diags = read_text(path, name)
     if text is None:
         return None, diags
@@ -1088,18 +1120,57 @@ def parse_file(path: Path, shown: str | None = None) -> tuple[Document | None, l
 # Finding sources
 
 
-def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Diagnostic]]:
-    """Expand paths into (file, root) pairs: directories give their `*.md` files, sorted.
+SOURCE_SUFFIXES = (".md", ".markdown")
 
-    A file found in a directory that resolves outside it (a symlink out) is an error.
+
+def printable_path(name: str) -> str:
+    """A path as text that can always be printed: bytes that are not UTF-8 (kept by Python as
+    lone surrogates) are shown as `\\xff` escapes."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def name_problem(path: Path, shown: str | None = None) -> Diagnostic | None:
+    """P007 when a path's name is not valid UTF-8 (the file's text may be fine, but its name
+    becomes the deck id and is printed): the user has to rename it."""
+    name = str(path) if shown is None else shown
+    for text in (name, str(path)):
+        printable = printable_path(text)
+        if printable != text:
+            return error(
+                Loc(printable_path(name)),
+                "P007",
+                "file name is not valid UTF-8; rename it (letters, digits, dashes)",
+            )
+    return None
+
+
+def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Diagnostic]]:
+    """Expand paths into (file, root) pairs: directories give their `*.md` (and `*.markdown`,
+    any case) files, sorted, skipping hidden files and folders; a file given by name must be one
+    too.
+
+    A file found in a directory that resolves outside it (a symlink out) is an error; so is a
+    directory with no sources (P005), a file given by name that is not Markdown (P006) and a
+    name that is not valid UTF-8 (P007).
     """
     found: list[tuple[Path, Path]] = []
     diags: list[Diagnostic] = []
     for p in paths:
         if p.is_dir():
             root = p.resolve()
-            for f in sorted(p.rglob("*.md")):
+            candidates = sorted(f for f in p.rglob("*.*") if f.suffix.lower() in SOURCE_SUFFIXES)
+            seen = 0
+            for f in candidates:
                 if any(part.startswith(".") for part in f.relative_to(p).parts):
+                    continue
+                seen += 1
+                bad_name = name_problem(f)
+                if bad_name is not None:
+                    diags.append(bad_name)
                     continue
                 try:
                     real = f.resolve(strict=True)
@@ -1112,11 +1183,35 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Diagn
                     )
                     continue
                 found.append((f, p))
+            if not seen:
+                diags.append(
+                    error(
+                        Loc(printable_path(str(p))),
+                        "P005",
+                        f"no sources found in {printable_path(str(p))} "
+                        f"(no {' or '.join(SOURCE_SUFFIXES)} files)",
+                    )
+                )
         elif p.exists():
-            found.append((p, p.parent))
+            bad_name = name_problem(p)
+            if bad_name is not None:
+                diags.append(bad_name)
+            elif p.suffix.lower() not in SOURCE_SUFFIXES:
+                diags.append(not_markdown(p))
+            else:
+                found.append((p, p.parent))
         else:
-            diags.append(error(Loc(str(p)), "P001", "no such file or directory"))
+            diags.append(error(Loc(printable_path(str(p))), "P001", "no such file or directory"))
     return found, diags
+
+
+def not_markdown(path: Path, shown: str | None = None) -> Diagnostic:
+    """P006: a file given by name that is not a Markdown source (`.md`, `.markdown`)."""
+    return error(
+        Loc(printable_path(str(path) if shown is None else shown)),
+        "P006",
+        "not a Markdown source: a source's name ends in .md (or .markdown)",
+    )
 
 
 def document_json(doc: Document) -> dict[str, Any]:

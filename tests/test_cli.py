@@ -218,7 +218,7 @@ def test_check_duplicate_deck_ids_across_sources(here: Path) -> None:
     r = run("check", "--ignore", "L", "sources")
     assert r.exit_code == 1
     assert r.output == (
-        "sources/b.md:5:1: P022 error: deck id 'same' is also used by sources/a.md; "
+        "sources/b.md:2:1: P022 error: deck id 'same' is also used by sources/a.md; "
         "set a unique `id:`\n"
         "Found 1 error.\n"
     )
@@ -344,7 +344,7 @@ def test_show_summary_exact(here: Path) -> None:
             13  Billing
 
         Traps: 1
-            17  Cold starts  (1 cloze)
+            17  Cold starts  (1 blank)
 
         Scenarios: 2
             21  A 2-hour job? → Fargate
@@ -401,3 +401,156 @@ def test_importing_the_cli_does_not_import_heavy_libraries() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True
     )
     assert out.stdout.strip() == "[]", out.stdout
+
+
+# --------------------------------------------------------------------------------------------
+# Review fixes: SOURCE_DATE_EPOCH, empty folders, non-Markdown files, non-UTF-8 names,
+# show's trap previews, card-size hints, --back-offset with fold, help and README
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("1700000000000", "lies in the future"),  # milliseconds: past year 30000 for the lock
+        ("4102444800", "lies in the future"),  # 2100: mod times ahead of every later edit
+        ("abc", "non-negative whole number of seconds"),
+        ("-5", "non-negative whole number of seconds"),
+        ("1.5", "non-negative whole number of seconds"),
+    ],
+)
+def test_build_refuses_a_bad_source_date_epoch(here: Path, value: str, problem: str) -> None:
+    write(here, "sources/ok.md", OK)
+    r = CliRunner().invoke(cli, ["build", "-o", "out"], env={"SOURCE_DATE_EPOCH": value})
+    assert r.exit_code == 2, r.output
+    assert f"SOURCE_DATE_EPOCH='{value}'" in r.output and problem in r.output
+    assert "Traceback" not in r.output and not (here / "out").exists()
+
+
+def test_build_takes_a_good_source_date_epoch(here: Path) -> None:
+    write(here, "sources/ok.md", OK)
+    for value in ("1700000000", "  ", ""):
+        r = CliRunner().invoke(
+            cli, ["build", "--format", "apkg", "-o", "out"], env={"SOURCE_DATE_EPOCH": value}
+        )
+        assert r.exit_code == 0, r.output
+
+
+def test_a_folder_without_sources_is_an_error_for_check_and_build(here: Path) -> None:
+    (here / "empty").mkdir()
+    expected = "empty:1:1: P005 error: no sources found in empty (no .md or .markdown files)\n"
+    r = run("check", "empty")
+    assert (r.exit_code, r.output) == (1, expected + "Found 1 error.\n")
+    r = run("build", "empty", "-o", "out")
+    assert r.exit_code == 1 and r.output.startswith(expected), r.output
+    assert not (here / "out").exists()  # no lonely lock file
+
+
+def test_a_file_that_is_not_markdown_is_refused(here: Path) -> None:
+    write(here, "notes.txt", OK)
+    write(here, "decks/cardgen.lock", "{}\n")
+    for path in ("notes.txt", "decks/cardgen.lock"):
+        line = f"{path}:1:1: P006 error: not a Markdown source: a source's name ends in .md "
+        line += "(or .markdown)\n"
+        r = run("check", path)
+        assert (r.exit_code, r.output) == (1, line + "Found 1 error.\n")
+        r = run("build", path, "-o", "out")
+        assert r.exit_code == 1 and r.output.startswith(line), r.output
+        r = run("show", path)
+        assert (r.exit_code, r.stdout, r.stderr) == (1, "", line + "Found 1 error.\n")
+    assert not (here / "out").exists()
+
+
+def test_a_file_name_that_is_not_utf8_is_located_not_a_traceback(here: Path) -> None:
+    raw = os.path.join(os.fsencode(here / "s"), b"\xff.md")
+    os.makedirs(os.path.dirname(raw))
+    try:
+        with open(raw, "wb") as fh:
+            fh.write(OK.encode("utf-8"))
+    except OSError:
+        pytest.skip("this file system refuses names that are not UTF-8")
+    line = "s/\\xff.md:1:1: P007 error: file name is not valid UTF-8; rename it"
+    for args in (["check", "s"], ["build", "s", "-o", "out"], ["show", os.fsdecode(raw)]):
+        r = CliRunner().invoke(cli, args)
+        assert r.exit_code == 1, r.output
+        assert isinstance(r.exception, SystemExit), r.exception  # sys.exit(1), not a crash
+        assert line in r.output.replace(str(here) + "/", ""), r.output
+    assert not (here / "out").exists()
+
+
+def test_show_trap_previews_are_readable(here: Path) -> None:
+    write(
+        here,
+        "t.md",
+        """
+        ---
+        source: x
+        ---
+        # T
+
+        ## Traps
+
+        - The **lock file** is *never* edited by hand: **cardgen** writes it on every build.
+        - **Titled:** one **blank** here.
+        - No bold at all here.
+        """,
+    )
+    r = run("show", "t.md")
+    assert r.exit_code == 0, r.output
+    traps = r.stdout.split("Traps: 3\n")[1].split("\n\n")[0].splitlines()
+    assert traps == [
+        "     8  The lock file is never edited by hand: cardgen writes it…  (2 blanks)",
+        "     9  Titled  (1 blank)",
+        "    10  No bold at all here.  (no blank: no card)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (["--card-size", "20x20"], "(did you mean 20x20cm?)"),  # 20x20in (508 mm) cannot fit
+        (["--card-size", "3x5"], "(did you mean 3x5in?)"),
+        (["--card-size", "25x25", "--paper", "letter"], ""),  # neither 25x25in nor cm fit
+    ],
+)
+def test_card_size_hints_only_fit_the_paper(here: Path, args: list[str], hint: str) -> None:
+    write(here, "sources/ok.md", OK)
+    r = CliRunner().invoke(cli, ["build", "-o", "out", *args])
+    assert r.exit_code == 2, r.output
+    assert "smaller than 30 mm" in r.output
+    if hint:
+        assert hint in r.output
+    else:
+        assert "did you mean" not in r.output
+    assert "Traceback" not in r.output
+
+
+def test_back_offset_with_fold_is_bad_usage(here: Path) -> None:
+    write(here, "sources/ok.md", OK)
+    r = CliRunner().invoke(cli, ["build", "-o", "out", "--layout", "fold", "--back-offset", "5,5"])
+    assert r.exit_code == 2, r.output
+    assert "--back-offset" in r.output and "duplex" in r.output
+    assert not (here / "out").exists()
+
+
+def test_help_and_readme_list_what_the_options_take() -> None:
+    from cardgen.writers.pdf import NAMED_CARDS
+
+    check_help = run("check", "--help").output
+    assert "path:line:col: CODE severity: message" in " ".join(check_help.split())
+    build_help = " ".join(run("build", "--help").output.split())
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    printing = readme.split("## Printing")[1].split("\n## ")[0]
+    for name in NAMED_CARDS:
+        assert name in build_help, name
+        assert f"`{name}`" in printing, name
+    synopsis = next(line for line in readme.splitlines() if line.startswith("| `cardgen build"))
+    for option in ("--ignore", "--forget-removed", "--no-cache", "--jobs", "--reset-lock"):
+        assert option in synopsis and option in build_help, option
+
+
+def test_duplicate_deck_id_points_at_the_id_line(here: Path) -> None:
+    write(here, "sources/a.md", "---\nid: same\nsource: x\n---\n# A\n\n- q → a\n")
+    write(here, "sources/b.md", "---\nsource: x\nid: same\n---\n# B\n\n- q → b\n")
+    r = run("check", "--ignore", "L", "sources")
+    assert r.exit_code == 1
+    assert r.output.startswith("sources/b.md:3:1: P022 error: deck id 'same'"), r.output

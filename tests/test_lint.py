@@ -360,7 +360,9 @@ def test_l100_unknown_code_unknown_fact_and_stale_entries():
     assert any("'L999'" in m and "no lint rule" in m for m in messages)
     assert any("no-such-row" in m for m in messages)
     assert any("'L108'" in m and "silences nothing" in m for m in messages)
-    assert all(d.loc.line == 1 for d in found)
+    # Each at its own entry's line (the entries start on line 5 of `fm`), column 7 (after `- `).
+    lines = {d.message.split("'")[1]: (d.loc.line, d.loc.col) for d in found if d.code == "L100"}
+    assert lines == {"L999": (6, 7), "L101:no-such-row": (7, 7), "L108": (8, 7)}
     assert codes(BOTH_SAME, front=fm("L105", "L999"), ignore=("L100",)) == []
 
 
@@ -423,7 +425,9 @@ def test_cognito_silencing_is_scoped_and_still_needed():
     bare = replace(doc, lint_ignore=())
     found = lint(bare, build_cards(bare))
     ids = lint_mod.fact_ids(bare)
-    assert sorted(f"{d.code}:{ids[d.loc]}".upper() for d in found) == sorted(doc.lint_ignore)
+    assert sorted(f"{d.code}:{ids[d.loc]}".upper() for d in found) == sorted(
+        e.upper() for e in doc.lint_ignore
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -466,3 +470,51 @@ def test_docs_example(code: str, kind: str, text: str):
         assert code in found
     else:
         assert found == []
+
+
+# --------------------------------------------------------------------------------------------
+# Review fixes: L103 on short prompts, L108 after a front-matter error, L100 as written
+
+
+def test_l103_a_short_question_does_not_match_a_value_of_its_last_word():
+    # Folding drops `Which` and `is`: what is left ("fast") is too little to call them the same.
+    body = (
+        table("| Speed | fast 🚀 | slow 🐢 |") + "\n## Decision tree\n\n- Which is fast? → Alpha\n"
+    )
+    assert "L103" not in codes(body)
+    # The same words still match, however short.
+    same = table("| Speed | fast 🚀 | slow 🐢 |") + "\n## Decision tree\n\n- Fast! → Alpha\n"
+    found = [d for d in run(same) if d.code == "L103"]
+    assert len(found) == 1 and "the same as" in found[0].message
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        "---\nid: typo\nsource: me\ndeck AWS::Oops\n---\n",  # P010: a key without its colon
+        "---\nsource: me\ntags: [a, b\n---\n",  # P010: an unclosed list
+        "---\nsource: me\nid: abc\n",  # P010: never closed
+        "---\nsource: [me, you]\n---\n",  # P011: `source` given, its value refused
+    ],
+)
+def test_l108_quiet_when_the_front_matter_could_not_be_read(front: str):
+    text = front + "# Title\n\n" + table("| Size | small | large |")
+    doc, diags = parse_text(text, "t.md")
+    assert {d.code for d in diags if d.is_error} & {"P010", "P011"}
+    assert "L108" not in [d.code for d in lint(doc, build_cards(doc))]
+
+
+def test_l108_still_fires_when_the_front_matter_has_no_source():
+    text = "---\nid: x\n---\n# Title\n\n" + table("| Size | small | large |")
+    doc, _ = parse_text(text, "t.md")
+    assert [d.code for d in lint(doc, build_cards(doc))] == ["L108"]
+
+
+def test_l100_echoes_the_entry_as_written_at_its_line():
+    found = run(BOTH_SAME, front=fm("L105", "L102:nope"))
+    assert [d.format() for d in found if d.code == "L100"] == [
+        "t.md:6:7: L100 warning: `lint: ignore` entry 'L102:nope' names no row, trap or "
+        "scenario of this file ('nope')"
+    ]
+    # Matching still ignores case: `l105:Encryption` silences the row `encryption`.
+    assert [d.code for d in run(BOTH_SAME, front=fm("l105:Encryption"))] == ["L105"]

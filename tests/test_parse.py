@@ -69,12 +69,12 @@ def test_every_fixture_has_expected_json_and_every_code_prefix_is_known() -> Non
 
 
 def test_every_parse_code_that_a_text_can_produce_has_a_fixture() -> None:
-    """P001/P003/P004/P022 need the file system or several files: tested below."""
+    """P001/P003-P007/P022 need the file system or several files: tested below."""
     produced = set()
     for name in CASES:
         for line in run_fixture(name)["diagnostics"]:
             produced.add(line.split(": ", 1)[1].split()[0])
-    needs_files = {"P001", "P003", "P004", "P022"}
+    needs_files = {"P001", "P003", "P004", "P005", "P006", "P007", "P022"}
     parse_codes = {c for c in CODES if c.startswith("P")}
     assert parse_codes - needs_files <= produced
 
@@ -236,3 +236,110 @@ def test_every_code_is_documented() -> None:
     text = (DOCS / "diagnostics.md").read_text(encoding="utf-8")
     missing = [code for code in CODES if f"| {code} |" not in text]
     assert missing == []
+
+
+# --------------------------------------------------------------------------------------------
+# Finding sources: empty folders, files that are not Markdown, names that are not UTF-8
+
+
+def test_folder_without_sources_is_p005(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    hidden_only = tmp_path / "hidden-only"
+    (hidden_only / ".drafts").mkdir(parents=True)
+    (hidden_only / ".drafts" / "a.md").write_text("# A\n", encoding="utf-8")
+    (hidden_only / "notes.txt").write_text("# not a source\n", encoding="utf-8")
+    for folder in (empty, hidden_only):
+        found, diags = discover([folder])
+        assert found == []
+        assert [d.format() for d in diags] == [
+            f"{folder}:1:1: P005 error: no sources found in {folder} (no .md or .markdown files)"
+        ]
+
+
+def test_a_folder_whose_only_source_is_unreadable_is_not_also_p005(tmp_path: Path) -> None:
+    (tmp_path / "dir.md").mkdir()  # found (and refused later as P001), so the folder had one
+    found, diags = discover([tmp_path])
+    assert [f.name for f, _ in found] == ["dir.md"] and diags == []
+
+
+def test_a_file_given_by_name_must_be_markdown(tmp_path: Path) -> None:
+    for name in ("notes.txt", "cardgen.lock", "README"):
+        (tmp_path / name).write_text("# T\n\n- q → a\n", encoding="utf-8")
+        found, diags = discover([tmp_path / name])
+        assert found == []
+        assert [d.format() for d in diags] == [
+            f"{tmp_path / name}:1:1: P006 error: not a Markdown source: a source's name ends in "
+            ".md (or .markdown)"
+        ]
+    for name in ("a.md", "b.markdown", "C.MD"):
+        (tmp_path / name).write_text("# T\n\n- q → a\n", encoding="utf-8")
+        assert discover([tmp_path / name]) == ([(tmp_path / name, tmp_path)], [])
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    for name in ("x.md", "y.markdown", "z.txt"):
+        (folder / name).write_text("# T\n\n- q → a\n", encoding="utf-8")
+    found, diags = discover([folder])
+    assert [f.name for f, _ in found] == ["x.md", "y.markdown"] and diags == []
+
+
+def make_bad_name(folder: Path) -> Path:
+    """A file `\\xff.md` (a byte that is not UTF-8) in `folder`; skips where names must be UTF-8."""
+    raw = os.path.join(os.fsencode(folder), b"\xff.md")
+    try:
+        with open(raw, "wb") as fh:
+            fh.write(b"# T\n\n- q \xe2\x86\x92 a\n")
+    except OSError:
+        pytest.skip("this file system refuses names that are not UTF-8")
+    return Path(os.fsdecode(raw))
+
+
+def test_a_file_name_that_is_not_utf8_is_p007(tmp_path: Path) -> None:
+    path = make_bad_name(tmp_path)
+    expected = (
+        f"{tmp_path}/\\xff.md:1:1: P007 error: file name is not valid UTF-8; rename it "
+        "(letters, digits, dashes)"
+    )
+    for given in ([tmp_path], [path]):
+        found, diags = discover(given)
+        assert found == [] and [d.format() for d in diags] == [expected]
+        diags[0].format().encode("utf-8")  # printable
+    doc, diags = parse_file(path)
+    assert doc is None and [d.format() for d in diags] == [expected]
+
+
+# --------------------------------------------------------------------------------------------
+# Front matter: where its keys and entries are; YAML errors at the line to fix
+
+
+def test_p010_points_at_the_key_line_that_lacks_its_colon() -> None:
+    text = "---\nid: typo\nsource: me\ndeck AWS::Oops\ntags: aws, dva\n---\n# T\n\n- q → a\n"
+    doc, diags = parse_text(text, "typo.md")
+    assert [d.format() for d in diags if d.code == "P010"] == [
+        "typo.md:4:1: P010 error: front matter is not valid YAML: could not find expected ':'"
+    ]
+    assert doc.front_matter_error
+    # An unclosed quote: at the line the quote opens, not at the end of the front matter.
+    doc, diags = parse_text('---\nsource: "me\nid: x\n---\n# T\n', "q.md")
+    assert [(d.code, d.loc.line, d.loc.col) for d in diags if d.is_error] == [("P010", 2, 9)]
+    # A problem found on its own line keeps its own line and column.
+    doc, diags = parse_text("---\nsource: me\n  id: x\n---\n# T\n", "m.md")
+    assert [(d.code, d.loc.line, d.loc.col) for d in diags if d.is_error] == [("P010", 3, 5)]
+
+
+def test_front_matter_keys_and_ignore_entries_keep_their_place_and_spelling() -> None:
+    text = (
+        "---\nsource: me\nid: my-deck\nlint:\n  ignore:\n    - L102:nope\n    - l105\n"
+        "---\n# T\n\n- q → a\n"
+    )
+    doc, diags = parse_text(text, "t.md")
+    assert diags == []
+    assert doc.meta_loc("id") == parse.Loc("t.md", 3, 1)
+    assert doc.meta_loc("source") == parse.Loc("t.md", 2, 1)
+    assert doc.meta_loc("deck") is None and not doc.front_matter_error
+    assert doc.lint_ignore == ("L102:nope", "l105")
+    assert doc.lint_ignore_locs == (parse.Loc("t.md", 6, 7), parse.Loc("t.md", 7, 7))
+    doc, _ = parse_text("---\nsource: me\nlint: {ignore: L101}\n---\n# T\n", "t.md")
+    assert doc.lint_ignore == ("L101",) and doc.lint_ignore_locs == (parse.Loc("t.md", 3, 16),)
+    doc, _ = parse_text("---\nsource: me\nid: x\n# Never closed\n", "t.md")
+    assert doc.front_matter_error
