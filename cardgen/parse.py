@@ -230,6 +230,8 @@ def read_text(path: Path, shown: str) -> tuple[str | None, list[Diagnostic]]:
             error(loc, "P003", f"file is {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,}")
         ]
     if b"\x00" in data:
+        if _looks_utf16(data):
+            return None, [error(loc, "P002", "file is UTF-16 text; save it as UTF-8")]
         return None, [error(loc, "P002", "file looks binary (contains NUL bytes)")]
     try:
         text = data.decode("utf-8")
@@ -246,6 +248,16 @@ def normalise_text(text: str) -> str:
     if text.startswith("\ufeff"):
         text = text[1:]
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """A byte-order mark of UTF-16, or text whose every other byte is NUL (ASCII as UTF-16)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    sample = data[:4096]
+    if len(sample) < 4:
+        return False
+    return any(sample[i::2].count(0) * 10 >= len(sample[i::2]) * 9 for i in (0, 1))
 
 
 def text_problem(text: str, path: str) -> Diagnostic | None:

@@ -554,3 +554,13 @@ def test_duplicate_deck_id_points_at_the_id_line(here: Path) -> None:
     r = run("check", "--ignore", "L", "sources")
     assert r.exit_code == 1
     assert r.output.startswith("sources/b.md:3:1: P022 error: deck id 'same'"), r.output
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"], ids=["bom", "le", "be"])
+def test_utf16_source_is_named_as_such(here: Path, encoding: str) -> None:
+    (here / "u.md").write_bytes("# Title\n\n| a | b |\n|---|---|\n".encode(encoding))
+    r = run("check", "u.md")
+    assert (r.exit_code, r.output) == (
+        1,
+        "u.md:1:1: P002 error: file is UTF-16 text; save it as UTF-8\nFound 1 error.\n",
+    )
