@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import ContentStream
 
 from cardgen import spans
 from cardgen.cards import build_cards
@@ -55,6 +56,38 @@ A note over two lines,
 the second with a 🛫 in it.
 """
 LONG_VALUE = " ".join(["Lorem ipsum dolor sit amet, consectetur adipiscing elit."] * 90)
+
+# Short content (the shape of a typical small source): its sections end on the first page.
+SHORT = """\
+---
+id: short
+deck: Test::Messaging
+---
+
+# SQS vs SNS
+
+| Feature | Amazon SQS | Amazon SNS | Exam tip |
+|---|---|---|---|
+| Delivery | Consumers **poll** | Pushed to subscribers | "Poll" means SQS |
+| Retention | 4 days default, up to 14 days | None | |
+
+## Exam traps
+
+- **Visibility timeout:** a message that is not deleted **reappears** after the timeout.
+- **FIFO throughput** — FIFO queues handle **300 messages per second** without batching, \
+**3,000** with batching.
+- SNS does **not** persist messages: a subscriber that is down misses them.
+{more_traps}
+## Decision tree
+
+- Does each message need exactly one worker? → Amazon SQS.
+- Must one event reach email, SMS and queues at once? → SNS, with SQS subscribers.
+- Need to replay last week's events? → EventBridge archive and replay.
+
+## Summary
+
+Queue work with SQS, broadcast with SNS.
+"""
 
 
 # --------------------------------------------------------------------------------------------
@@ -114,6 +147,54 @@ def labels(page) -> dict[int, Run]:
         if m:
             found[int(m.group(1))] = run
     return found
+
+
+def segments(page) -> list[tuple[float, float, float, float]]:
+    """Every straight line drawn on a page (`m` then `l`), as (x1, y1, x2, y2) in PDF points:
+    the content stream is walked with its transformation matrices (`q`, `Q`, `cm`)."""
+    ops = ContentStream(page.get_contents(), page.pdf).operations
+    ctm = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    stack = []
+    start = (0.0, 0.0)
+    out = []
+
+    def apply(x: float, y: float) -> tuple[float, float]:
+        a, b, c, d, e, f = ctm
+        return a * x + c * y + e, b * x + d * y + f
+
+    for operands, op in ops:
+        if op == b"q":
+            stack.append(ctm)
+        elif op == b"Q":
+            ctm = stack.pop()
+        elif op == b"cm":
+            a2, b2, c2, d2, e2, f2 = (float(v) for v in operands)
+            a, b, c, d, e, f = ctm
+            ctm = (
+                a2 * a + b2 * c,
+                a2 * b + b2 * d,
+                c2 * a + d2 * c,
+                c2 * b + d2 * d,
+                e2 * a + f2 * c + e,
+                e2 * b + f2 * d + f,
+            )
+        elif op == b"m":
+            start = apply(float(operands[0]), float(operands[1]))
+        elif op == b"l":
+            end = apply(float(operands[0]), float(operands[1]))
+            out.append((*start, *end))
+            start = end
+    return out
+
+
+def content_box(layout: pdf.CardLayout, origin: tuple[float, float], page_h: float):
+    """(left, bottom, right, top) in PDF points of the text area of the card at `origin`."""
+    pad_x, pad_y = layout.pad
+    left = (origin[0] + pad_x) * MM
+    right = (origin[0] + layout.card_w - pad_x) * MM
+    top = page_h - (origin[1] + pad_y) * MM
+    bottom = page_h - (origin[1] + layout.card_h - pad_y) * MM
+    return left, bottom, right, top
 
 
 def cell_of(layout: pdf.CardLayout, run: Run, page_h: float) -> tuple[int, int]:
@@ -194,6 +275,56 @@ def test_sheet_repeats_the_table_header_after_a_page_break(cognito, sheet):
     header = plain(doc.comparisons[0].attribute_header)
     page_two = runs(reader(sheet).pages[1])
     assert any(r.text == header for r in page_two)  # "Feature" heads the table on page 2 too
+
+
+def sheet_sections(data: bytes, page_no: int) -> tuple[list[Run], list[Run], float]:
+    """The runs below the table on one page of a sheet, split into the left and right column,
+    and the middle of the page (in points)."""
+    page = reader(data).pages[page_no]
+    found = runs(page)
+    width = float(page.mediabox.width)
+    start = next(r.y for r in found if r.text in ("Scenarios", "Traps"))
+    below = [r for r in found if r.y <= start + 1 and not r.text.startswith(("page ", "Source"))]
+    below = [r for r in below if r.y > 17 * MM]  # not the footer
+    middle = width / 2
+    return [r for r in below if r.x < middle], [r for r in below if r.x >= middle], middle
+
+
+def test_sheet_sections_share_both_columns():
+    """Short scenarios, traps and summary are spread over both columns (they used to fill the
+    left one only and leave the right half of the page blank)."""
+    doc, _ = parse_text(SHORT.format(more_traps=""), "sources/short.md")
+    data, diags = render_sheet(doc, [], PdfOptions())
+    assert diags == [] and len(reader(data).pages) == 1
+    left, right, _ = sheet_sections(data, 0)
+    assert left and right
+    heights = [max(r.y for r in col) - min(r.y for r in col) for col in (left, right)]
+    assert min(heights) > 0.5 * max(heights)  # as even as whole pieces allow
+    text = norm(" ".join(r.text for r in left + right))
+    for wanted in ("Scenarios", "Traps", "Summary", "Visibility timeout", "SQS subscribers"):
+        assert wanted in text
+    # reading order: the left column holds the first parts, the right one the rest
+    assert norm(" ".join(r.text for r in left)).startswith("Scenarios")
+    assert "Summary" in norm(" ".join(r.text for r in right))
+
+
+def test_sheet_sections_longer_than_a_page_flow_across_pages():
+    many = "".join(
+        f"- **Trap {n}:** queue {n} keeps **{n * 7} messages** a while, and a few more words "
+        "to make this about as long as a real trap note.\n"
+        for n in range(70)
+    )
+    doc, _ = parse_text(SHORT.format(more_traps=many), "sources/many.md")
+    data, diags = render_sheet(doc, [], PdfOptions())
+    pages = reader(data).pages
+    assert diags == [] and len(pages) >= 2
+    for n, page in enumerate(pages, 1):
+        assert f"page {n} of {len(pages)}" in norm(page.extract_text())
+    text = all_text(data)
+    assert all(f"Trap {n} — queue {n} keeps" in text for n in range(70))
+    assert text.index("Trap 0 —") < text.index("Trap 69 —") < text.index("Summary")
+    left, right, _ = sheet_sections(data, 0)
+    assert left and right  # the first page's two columns are both used
 
 
 def test_sheet_renders_inline_markdown(cognito, sheet):
@@ -456,6 +587,99 @@ def test_text_too_long_to_be_legible_warns(hostile):
     b203 = [d for d in diags if d.code == "B203"]
     assert b203 and all(d.loc == huge.loc for d in b203)
     assert "needs" in b203[0].message and "--card-size" in b203[0].message
+
+
+@pytest.mark.parametrize("size", ["a8", "a7", "30x45mm"])
+def test_cloze_blanks_stay_inside_their_card(size):
+    """A blank for a long deletion ("300 messages per second") is at most a line wide: it used
+    to run past the cut line and the paper edge on A8 cards, its "(1)" label cut off."""
+    doc, diags = parse_text(SHORT.format(more_traps=""), "sources/short.md")
+    assert not [d for d in diags if d.is_error]
+    options = PdfOptions(card_size=size)
+    layout = card_layout(options)
+    data, _ = render_cards(doc, build_cards(doc), options)
+    chosen = printed_cards(build_cards(doc))
+    fifo = next(n for n, c in enumerate(chosen, 1) if "300 messages" in c.prompt)
+    page_no = 2 * ((fifo - 1) // layout.per_page)
+    page = reader(data).pages[page_no]
+    page_h = float(page.mediabox.height)
+    box = content_box(layout, layout.front_origin((fifo - 1) % layout.per_page), page_h)
+    left, bottom, right, top = box
+    # the blanks are the short horizontal lines on the card (cut lines cross the whole page)
+    blanks = [
+        s
+        for s in segments(page)
+        if abs(s[1] - s[3]) < 0.01
+        and abs(s[2] - s[0]) < layout.card_w * MM
+        and bottom - 5 <= s[1] <= top
+        and s[0] < right + layout.card_w * MM / 2
+        and max(s[0], s[2]) > left - 1
+    ]
+    on_card = [s for s in blanks if left - 0.5 <= min(s[0], s[2])]
+    assert len(on_card) >= 2  # (1) and (2)
+    for x1, _, x2, _ in on_card:
+        assert left - 0.5 <= min(x1, x2) and max(x1, x2) <= right + 0.5
+    found = [r for r in runs(page) if bottom <= r.y <= top and left - 1 <= r.x < right]
+    label_one = [r for r in found if r.text == "(1)"]
+    assert label_one and all(r.x < right - 5 for r in label_one)
+
+
+def test_words_too_wide_for_the_card_shrink_and_warn():
+    """A word that cannot wrap is set small enough to fit the line (not over the card's edge);
+    below the legible size the build says so (B203)."""
+    word = "W" * 15  # no break points are added to words shorter than 16 characters
+    text = f"# Wide\n\n| Feature | A | B |\n|---|---|---|\n| {word} | x | y |\n"
+    doc, _ = parse_text(text, "sources/wide.md")
+    options = PdfOptions(card_size="30x30mm")
+    layout = card_layout(options)
+    data, diags = render_cards(doc, build_cards(doc), options)
+    page = reader(data).pages[0]
+    page_h = float(page.mediabox.height)
+    left, _, right, _ = content_box(layout, layout.front_origin(0), page_h)
+    found = []
+
+    def visit(text, cm, tm, _font, size):
+        if text.strip() == word:
+            found.append((tm[4] * cm[0] + tm[5] * cm[2] + cm[4], size * tm[0]))
+
+    page.extract_text(visitor_text=visit)
+    assert len(found) == 1
+    x, size = found[0]
+    # one short line: only its width made it shrink; it is centred, so starting inside the
+    # line's left end it also ends inside the right one
+    assert left - 0.05 <= x < (left + right) / 2
+    assert size < pdf.LEGIBLE_PT
+    assert [d.code for d in diags] == ["B203"] and "the front needs" in diags[0].message
+
+
+@pytest.mark.parametrize(
+    ("paper", "size", "layout_name"),
+    [
+        ("a4", "a7", "duplex"),
+        ("a4", "a6", "duplex"),
+        ("a4", "a7", "fold"),
+        ("a4", "70x99mm", "duplex"),
+        ("letter", "a7", "duplex"),
+    ],
+)
+def test_card_text_keeps_clear_of_the_paper_edge(cognito, paper, size, layout_name):
+    """The grid may reach the paper edge (A7 on A4: 2 x 105 mm = 210 mm), but the text stays
+    `PRINTABLE_MM` inside it, where printers can print at 100 %: left and right (the card's
+    inner margin grows) and at the bottom (the "print at 100 %" line)."""
+    options = PdfOptions(paper=paper, card_size=size, layout=layout_name)
+    layout = card_layout(options)
+    margin = pdf.PRINTABLE_MM
+    assert layout.x0 + layout.pad[0] >= margin - 1e-6
+    assert layout.y0 + layout.pad[1] >= margin - 1e-6
+    data, _ = render_cards(*cognito, options)
+    pages = reader(data).pages[:4]
+    pw = float(pages[0].mediabox.width)
+    for page in pages:
+        found = runs(page)
+        assert found
+        for r in found:
+            assert margin * MM - 0.05 <= r.x <= pw - margin * MM
+            assert r.y >= (margin + 0.5) * MM  # the baseline, with room for descenders
 
 
 def test_renders_are_byte_identical(cognito, sheet, cards_pdf):

@@ -51,8 +51,12 @@ NAMED_CARDS: dict[str, tuple[float, float]] = {
     "business": (85.0, 55.0),
 }
 LAYOUTS = ("duplex", "fold")
-BAND_MM = 7.0  # strip at the bottom of each card page for the "print at 100 %" line
+BAND_MM = 9.0  # strip at the bottom of each card page for the "print at 100 %" line
 CARD_PAD_MM = 4.5  # inner margin of a card face
+# Most printers cannot print the outermost few millimetres of a sheet at 100 % (4 to 5 mm is
+# usual): the text of a card, and the reminder line, stay at least this far from the paper edge.
+# The grid may still reach the edge (the edge is then the cut): the cards' inner margin grows.
+PRINTABLE_MM = 5.0
 MAX_OFFSET_MM = 30.0
 _SIZE = re.compile(
     r"^\s*(?P<w>\d+(?:\.\d+)?)\s*[x×*]\s*(?P<h>\d+(?:\.\d+)?)\s*(?P<unit>mm|cm|in|inch|\")?\s*$",
@@ -147,6 +151,16 @@ class CardLayout:
     @property
     def per_page(self) -> int:
         return self.cols * self.rows
+
+    @property
+    def pad(self) -> tuple[float, float]:
+        """Inner margin of every card face (x, y): `CARD_PAD_MM`, or more where the grid comes
+        closer than that to the paper edge, so that text stays `PRINTABLE_MM` inside the paper.
+        The same for every card (the grid is centred), so a back mirrors its front exactly."""
+        return (
+            round(max(CARD_PAD_MM, PRINTABLE_MM - self.x0), 3),
+            round(max(CARD_PAD_MM, PRINTABLE_MM - self.y0), 3),
+        )
 
     def front_origin(self, index: int) -> tuple[float, float]:
         """Top-left corner of the card at grid position `index` (row-major) on a front page."""
@@ -571,9 +585,11 @@ def cards_data(
             "x0": layout.x0,
             "y0": layout.y0,
             "band": BAND_MM,
+            "printable": PRINTABLE_MM,
             "fold": layout.fold,
             "legible": LEGIBLE_PT,
-            "pad": CARD_PAD_MM,
+            "pad_x": layout.pad[0],
+            "pad_y": layout.pad[1],
             "front_max": round(14 * scale, 2),
             "back_max": round(11 * scale, 2),
         },
