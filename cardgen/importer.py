@@ -7,9 +7,11 @@ parsed back with `cardgen.parse.parse_text` before it is returned, so a bug here
 
 What a pasted page looks like, and what becomes of each part (docs/import.md has the details):
 
-- residue (loading indicators, breadcrumbs, menu words, navigation links and footer lines at the
-  end, emoji before headings) is dropped and reported (`I001`);
-- the first line is the title, the lines up to the table are the description;
+- residue (loading indicators, breadcrumbs, menu words, reading times, navigation links and
+  footer lines at the end of the page, never a recognisable section) is dropped and reported
+  (`I001`); emoji around headings and body lines are dropped silently;
+- the first line is the title, the lines up to the table are the description (emoji around them
+  dropped and reported, `I001`);
 - a pipe table whose header cells run a subject's name and tagline together and whose first cells
   run an attribute label and an exam tip together: both are split on evidence (see `_split_row`,
   `_split_header`), and every split whose evidence is thin is reported (`I002`, `I003`);
@@ -118,6 +120,7 @@ SECTION_LEADS = _phrases(
 )
 
 _QARROW = re.compile(r"\?\s*(?:→|->|⇒|=>)\s*")
+_ARROW = re.compile(r"\s*(?:→|->|⇒|=>)\s*")
 _SENTENCE_END = re.compile(r"[.!]['\"’”)\]]*\s+(?=[\"'“‘(¿]?[A-Z0-9])")
 _SEPARATOR_ROW = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _OPEN_PUNCT = "\"'“‘«([{¿¡"
@@ -248,12 +251,19 @@ class _Corpus:
         self.lower_words: set[str] = set()  # words seen written in lower or Title Case
         self.index: dict[str, list[tuple[int, int]]] = {}  # word -> (segment, position)
         self._stats: dict[tuple[str, ...], tuple[int, Counter[str], Counter[str]]] = {}
+        self.breaks: set[tuple[int, int]] = set()  # (segment, position) of clause ends
+        self._follow: dict[tuple[str, ...], Counter[str]] = {}
 
     def add(self, text: str) -> int:
-        toks = tuple(t for t in (_core(t) for t, _, _ in _tokens(text)) if t)
+        raw = [t for t, _, _ in _tokens(text) if _core(t)]
+        toks = tuple(_core(t) for t in raw)
         sid = len(self.segments)
         self.segments.append(toks)
         self._stats.clear()
+        self._follow.clear()
+        # where a sentence or clause ends after a word (`Pools.`, `DynamoDB,`): what follows
+        # there does not continue a name
+        self.breaks.update((sid, i) for i, t in enumerate(raw) if re.search(r"[.,;:!?)]$", t))
         for i, t in enumerate(toks):
             self.index.setdefault(t, []).append((sid, i))
             if not _is_caps(t):
@@ -287,6 +297,40 @@ class _Corpus:
             after[toks[start + n] if start + n < len(toks) else ""] += 1
         self._stats[phrase] = (total, before, after)
         return total, before, after
+
+    def followers(self, phrase: Sequence[str], exclude: Iterable[int] = ()) -> Counter[str]:
+        """The word after each occurrence of `phrase` outside the excluded segments (`""` at
+        the end of a segment or of a clause)."""
+        key = tuple(p for p in (_core(x) for x in phrase) if p)
+        if not key:
+            return Counter()
+        n = len(key)
+        everywhere = self._follow.get(key)
+        if everywhere is None:
+            everywhere = self._follow[key] = Counter(
+                self._follower(sid, i, n) for sid, i in self._starts(key)
+            )
+        out = everywhere.copy()
+        for sid in set(exclude):
+            toks = self.segments[sid]
+            for i in range(len(toks) - n + 1):
+                if toks[i : i + n] == key:
+                    out[self._follower(sid, i, n)] -= 1
+        return +out
+
+    def _starts(self, key: tuple[str, ...]) -> Iterable[tuple[int, int]]:
+        """(segment, position) of each occurrence of `key`, found through its rarest word."""
+        n = len(key)
+        j = min(range(n), key=lambda x: len(self.index.get(key[x], ())))
+        for sid, i in self.index.get(key[j], ()):
+            start = i - j
+            if start >= 0 and self.segments[sid][start : start + n] == key:
+                yield sid, start
+
+    def _follower(self, sid: int, start: int, n: int) -> str:
+        toks = self.segments[sid]
+        end = start + n
+        return "" if end >= len(toks) or (sid, end - 1) in self.breaks else toks[end]
 
     def count(
         self,
@@ -408,10 +452,17 @@ def _split_header(cell: str, corpus: _Corpus, exclude: Iterable[int]) -> _Split:
         score = _label_penalty(name_words)
         if k < n:
             nxt = words[k]
-            seen = corpus.count(name_words, exclude, not_after=nxt)
+            # uses of the name elsewhere that are not followed by the tagline's first word; a
+            # use followed by another capitalised word (`Amazon Aurora` for `Amazon`) shows a
+            # start of longer names, not a name
+            after = corpus.followers(name_words, exclude)
+            seen = sum(c for w, c in after.items() if w != _core(nxt) and _kind(w) != "cap")
+            prefix = sum(c for w, c in after.items() if w != _core(nxt) and _kind(w) == "cap")
             strong = bool(seen)
             if seen:
                 score += 5 + min(seen, 5) * 0.2
+            elif prefix:
+                score += 1
             if corpus.count(words[: k + 1], exclude):
                 score -= 2  # the page writes the next word with the name: it belongs to it
             if _kind(nxt) == "low":
@@ -470,6 +521,18 @@ def _split_row(
             score += 1  # other rows' labels use this word too
         if k == n:
             lows = sum(1 for w in words if _kind(w) == "low")
+            # a short label in sentence case (`Data types`, `Max message size`): any tip cut
+            # from it would start with a lower-case word
+            sentence_case = (
+                n <= 4
+                and _kind(words[0]) == "cap"
+                and all(_kind(w) in ("low", "conn", "num") for w in words[1:])
+                and not re.search(r"[.!?:;,\"'“‘]", cell)
+            )
+            if sentence_case:
+                score += 1 + 6 * lows  # its lower-case words are no sign of a tip
+                cands.append(_Split(cell.strip(), "", score, True, k))
+                continue
             score += 1 if not lows else -10
             if any(w.endswith(":") for w in words) or any(w[:1] in _QUOTES for w in words):
                 score -= 3
@@ -546,6 +609,7 @@ class _Row:
     line: int
     cells: list[str]
     segs: list[int]
+    missing: int = 0  # cells the pasted row lacked (padded with empty ones at the end)
 
 
 @dataclass
@@ -600,13 +664,24 @@ def _cells(line: str) -> list[tuple[str, int]]:
 
 
 def _is_table_start(lines: list[str], i: int) -> bool:
+    """A header line: two pipes or more, and a leading `|`, a separator row under it, or (for
+    a pasted `Feature | A | B` table) at least three cells, as in the next line."""
     s = lines[i].strip()
     if s.count("|") < 2 or _SEPARATOR_ROW.match(s):
         return False
     if s.startswith("|"):
         return True
     nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
-    return bool(_SEPARATOR_ROW.match(nxt))
+    if _SEPARATOR_ROW.match(nxt):
+        return True
+    # without a leading pipe, two table-like lines in a row; a line of residue
+    # (`Home | Docs | Pricing`) starts no table
+    return (
+        len(_cells(s)) >= 3
+        and len(_cells(nxt)) >= 3
+        and not _residue_kind(s)
+        and not _residue_kind(nxt)
+    )
 
 
 def _is_loading(s: str) -> bool:
@@ -643,7 +718,17 @@ def _residue_kind(s: str) -> str:
         return "navigation"
     if not _strip_emoji(s):
         return "decoration"
+    parts = re.split(r"\s+[·•|]\s+", low)
+    if all(_PAGE_META.match(p) for p in parts):
+        return "page metadata"
     return ""
+
+
+# A page's own bookkeeping: reading time, a relative date (`Updated 3 days ago · 12 min read`).
+_PAGE_META = re.compile(
+    r"^(?:(?:last )?(?:updated|published|posted|edited)\s+)?(?:\d+|an?|one)\s+"
+    r"(?:second|minute|hour|day|week|month|year)s?\s+ago$|^\d+\s*(?:min|mins|minutes?)\s+read$"
+)
 
 
 def _attribution_parts(s: str) -> list[str] | None:
@@ -652,9 +737,14 @@ def _attribution_parts(s: str) -> list[str] | None:
         return None
     if not all(p and _words(p) <= 6 for p in parts):
         return None
-    if not re.search(r"\d", s):
+    # it dates the page or names the exam: a year (`2026-01-15`, `March 2026`) or an exam code;
+    # a reading time or a relative date (`Updated 3 days ago · 12 min read`) is no attribution
+    if not any(_YEAR.search(p) or _EXAM_CODE.match(p) for p in parts):
         return None
     return parts
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
 def _is_label_like(s: str) -> bool:
@@ -665,6 +755,58 @@ def _is_label_like(s: str) -> bool:
         and not re.search(r"[.:;,!]$", s)
         and not _QARROW.search(s)
         and sum(1 for w in s.split() if _kind(w) == "low") <= 1
+    )
+
+
+# Words that make a run of text a sentence (a tip) rather than a noun phrase (a table value).
+SENTENCE_WORDS = _wordset(
+    """is are was were be been being isn't aren't can can't cannot could must should will won't
+    would may might do does don't doesn't did has have hasn't haven't need needs means mean
+    use uses pick choose prefer avoid remember watch think look"""
+)
+
+
+def _reads_like_tip(text: str, subjects: Sequence[str]) -> bool:
+    """Whether the text after a row's label reads like an exam tip (a sentence, a lead-in, a
+    quote, an opener, a subject's name) rather than like one subject's value."""
+    words = text.split()
+    if not words:
+        return False
+    first = _core(words[0]).lower()
+    return (
+        words[0][:1] in _QUOTES
+        or first in OPENERS
+        or any(w.endswith(":") for w in words[:3])
+        or any(_core(w).lower() in SENTENCE_WORDS for w in words)
+        or any(text.startswith(s) for s in subjects if s)
+        or bool(re.search(r"[.!?]['\"’”)\]]*$", text))
+        or len(words) > 12
+    )
+
+
+def _is_section_heading(s: str) -> bool:
+    """A line that names a section the importer recognises (`Summary`, `🎯 Decision Tree`,
+    `Common Exam Traps`, `Bottom line: ...`)."""
+    plain = _strip_emoji(s).lower()
+    lead = re.match(r"^([a-z][a-z .;]{0,20})(?::|$)", plain)
+    return bool(plain) and (
+        bool(lead and lead.group(1).strip() in SECTION_LEADS)
+        or any(w in plain for w in TRAP_WORDS)
+        or bool(re.search(r"\bdecision\b|\bsummary\b|\btakeaways?\b", plain))
+    )
+
+
+def _looks_like_content(s: str) -> bool:
+    """Whether a line is recognisably part of the page's content, which page residue (a footer)
+    never swallows: a scenario, a sentence, a trap lead-in, a section heading."""
+    s = _strip_emoji(s)
+    words = s.split()
+    return (
+        bool(_QARROW.search(s))
+        or (bool(re.search(r"[.!?][\"'’”)\]]*$", s)) and len(words) >= 3)
+        or (bool(_caps_lead(words)) and len(words) >= 3)
+        or bool(TRAPPY.search(s))
+        or _is_section_heading(s)
     )
 
 
@@ -813,23 +955,19 @@ class _Importer:
                 for k in range(start, j + 1):
                     used.add(k)
                 values = [c for c, _ in cells]
-                if len(values) != ncols:
+                missing = max(0, ncols - len(values))
+                if missing:  # reported once the row is split (`_resolve_table`)
+                    values += [""] * missing
+                elif len(values) > ncols:
                     self.diags.append(
                         warning(
                             self.loc(start + 1),
                             "I005",
                             f"row has {len(values)} cells, the header has {ncols}; "
-                            + (
-                                "padded with empty cells"
-                                if len(values) < ncols
-                                else "extra cells joined into the last one"
-                            ),
+                            "extra cells joined into the last one",
                         )
                     )
-                    if len(values) < ncols:
-                        values += [""] * (ncols - len(values))
-                    else:
-                        values = values[: ncols - 1] + [" | ".join(values[ncols - 1 :])]
+                    values = values[: ncols - 1] + [" | ".join(values[ncols - 1 :])]
                 elif j > start:
                     self.diags.append(
                         warning(
@@ -838,7 +976,7 @@ class _Importer:
                             f"row runs over lines {start + 1}-{j + 1}; joined into one row",
                         )
                     )
-                table.rows.append(_Row(start + 1, values, []))
+                table.rows.append(_Row(start + 1, values, [], missing))
                 j += 1
             tables.append(table)
             i = j
@@ -866,19 +1004,33 @@ class _Importer:
                 self.source = " · ".join(parts)
                 self.source_parts = parts
                 break
+        # footer: the attribution closes the page's content when every line after it is page
+        # residue or short text that is no content (no scenario, sentence, trap or section
+        # heading); an attribution near the top (under the title) closes nothing
+        footer_from = 0
+        if attribution and all(
+            no - 1 not in table_lines
+            and (_residue_kind(s) or (_words(s) <= 12 and not _looks_like_content(s)))
+            for no in range(attribution + 1, len(self.lines) + 1)
+            if (s := self.lines[no - 1].strip())
+        ):
+            footer_from = attribution
         # trailing navigation: a run of short lines at the very end of the page, after the
-        # attribution or at least two of them (one short last line may be content)
+        # attribution or at least two of them (one short last line may be content); it stops
+        # at content, and a section heading right above it (`Summary`) claims it as its text
         tail = len(self.lines) + 1
         run = 0
+        stop = ""
         for no in range(len(self.lines), first_content, -1):
             s = self.lines[no - 1].strip()
             if no - 1 in table_lines or no == attribution:
                 break
-            if s and not _is_nav_like(s):
+            if s and (not _is_nav_like(s) or (not _residue_kind(s) and _looks_like_content(s))):
+                stop = s
                 break
             tail = no
             run += bool(s)
-        if run < 2 and not (attribution and tail > attribution):
+        if (run < 2 and not footer_from) or _is_section_heading(stop):
             tail = len(self.lines) + 1
         for no, raw in enumerate(self.lines, 1):
             if no - 1 in table_lines or not raw.strip():
@@ -889,7 +1041,7 @@ class _Importer:
             why = _residue_kind(s)
             if not why and no >= tail:
                 why = "navigation"
-            if not why and attribution and no > attribution and _words(s) <= 12:
+            if not why and footer_from and no > footer_from:
                 why = "footer"
             if why:
                 self.residue.append((no, s, why))
@@ -912,9 +1064,11 @@ class _Importer:
         """Header cells as `Name — tagline`, rows as (line, label, tip, values)."""
         header_out = [t.header[0]]
         names: list[str] = []
+        columns = [t.header[0]]  # per pasted column: the subject's name, or the tip header
         name_keys: dict[str, int] = {}
         for j in range(1, len(t.header)):
             if j == t.tip_col:
+                columns.append(t.header[j])
                 continue
             cell = t.header[j]
             loc = self.loc(t.line, t.header_cols[j])
@@ -924,6 +1078,7 @@ class _Importer:
             split = _split_header(cell, self.corpus, t.header_segs)
             name = self._unique(split.head, name_keys, loc, "subject name")
             names.append(name)
+            columns.append(name)
             header_out.append(f"{name} — {split.tail}" if split.tail else name)
             if split.unsure:
                 alt = split.runner_up
@@ -953,6 +1108,8 @@ class _Importer:
                 values = [r.cells[j] for j in range(1, len(r.cells)) if j != t.tip_col]
                 label = self._unique(r.cells[0] or f"Row {i}", taken, self.loc(r.line), "label")
                 rows.append((r.line, label, r.cells[t.tip_col], values))
+                if r.missing:
+                    self._report_short_row(t, r, label, columns)
             return header_out, rows
         colon_labels = sum(
             1 for r in t.rows if re.match(r"^[^:\s][^:]{0,59}:\s", r.cells[0])
@@ -985,7 +1142,26 @@ class _Importer:
                 split = _Split(label, "", 0.0)
             label = split.head[:-1].rstrip() if split.head.endswith(":") else split.head
             label = self._unique(label, taken, loc, "label")
+            if r.missing == 1 and split.tail and not _reads_like_tip(split.tail, names):
+                # one cell short and what follows the label reads like a value, not a tip: the
+                # pipe between the label and the first value was lost (`Pricing Per request |
+                # Per ACU-hour | Per node-hour`), so that text is the first subject's value
+                values = [split.tail, *values[: len(values) - 1]]
+                self.diags.append(
+                    warning(
+                        loc,
+                        "I005",
+                        f"row {label!r} has {len(t.header) - 1} cells, the header has "
+                        f"{len(t.header)}; the label and the first value ran together: took "
+                        f"{_clip(split.tail)!r} as the value for {names[0]!r} (no tip); "
+                        "check the row's values against the page",
+                    )
+                )
+                rows.append((r.line, label, "", values))
+                continue
             rows.append((r.line, label, split.tail, values))
+            if r.missing:
+                self._report_short_row(t, r, label, columns)
             if split.unsure:
                 alt = split.runner_up
                 alt_text = ""
@@ -1005,6 +1181,21 @@ class _Importer:
                     )
                 )
         return header_out, rows
+
+    def _report_short_row(self, t: _Table, r: _Row, label: str, columns: list[str]) -> None:
+        """A row that lacked cells: its last columns were padded with empty cells, so if a cell
+        was lost before them, the values after it now sit under the wrong subjects."""
+        names = ", ".join(repr(_clip(c, 40)) for c in columns[-r.missing :])
+        self.diags.append(
+            warning(
+                self.loc(r.line),
+                "I005",
+                f"row {label!r} has {len(t.header) - r.missing} cells, the header has "
+                f"{len(t.header)}; left the last {'cell' if r.missing == 1 else 'cells'} "
+                f"({names}) empty: if a cell was lost earlier in the row, the values after it "
+                "are under the wrong subjects; check the row against the page",
+            )
+        )
 
     def _labels_taken(self, subjects: list[str]) -> dict[str, int]:
         return self.labels.setdefault("-vs-".join(slugify(s) for s in subjects), {})
@@ -1058,8 +1249,10 @@ class _Importer:
                 events.append((no, "heading", last))  # e.g. "Comparison Table"
                 intro = intro[:-1]
         if intro:
-            self.title_line, self.title = intro[0][0], _strip_emoji(intro[0][1])
-            self.description = [(no, _strip_emoji(s)) for no, s in intro[1:]]
+            self.title_line, self.title = intro[0][0], self._undecorated(*intro[0], "title")
+            self.description = [
+                (no, self._undecorated(no, s, "description line")) for no, s in intro[1:]
+            ]
         # tables go where they stood, between the body's lines
         events += [(no, "line", s) for no, s in body]
         events.sort(key=lambda e: e[0])
@@ -1155,12 +1348,29 @@ class _Importer:
         if not self.source:
             self.diags.append(
                 warning(
-                    self.loc(len(self.lines) or 1),
+                    self.loc(1),
                     "I007",
                     "no attribution line (like 'Publisher · EXAM-01 · 2026-01-31') found; "
                     "add `source:` to the front matter by hand",
                 )
             )
+
+    def _undecorated(self, no: int, s: str, what: str) -> str:
+        """`s` without the emoji at its ends, each dropped run reported (`I001`)."""
+        plain = _strip_emoji(s)
+        s = s.strip()
+        at = s.find(plain) if plain else 0
+        for text, col in ((s[:at], 1), (s[at + len(plain) :], at + len(plain) + 1)):
+            if text.strip():
+                col += len(text) - len(text.lstrip())
+                self.diags.append(
+                    warning(
+                        self.loc(no, col),
+                        "I001",
+                        f"dropped the decoration {text.strip()!r} from the {what}",
+                    )
+                )
+        return plain
 
     def _is_heading(self, s: str, nxt: str) -> bool:
         """A short Title Case (or ALL-CAPS) line with no end punctuation, followed by text."""
@@ -1177,20 +1387,53 @@ class _Importer:
         )
 
     def _scenarios(self, no: int, s: str) -> list[tuple[str, str]]:
+        """The `prompt → answer` pairs of a decision-tree line.
+
+        Every `?` followed by an arrow starts an answer. An arrow without a `?` (`Session store
+        -> Amazon ElastiCache`) after a sentence end in an answer is one more scenario, its
+        prompt the sentence before it; an arrow in brackets (`(User Pool → Identity Pool)`)
+        belongs to the answer; any other arrow in an answer is reported (`I009`).
+        """
         s = _LIST_MARKER.sub("", s)
-        arrows = list(_QARROW.finditer(s))
+        depth, level = 0, []
+        for ch in s:
+            level.append(depth)
+            depth = max(0, depth + (ch in "([{") - (ch in ")]}"))
+        arrows: list[tuple[int, int]] = []  # (start of the prompt's end, end of the arrow)
+        for m in _ARROW.finditer(s):
+            before = s[: m.start()].rstrip()
+            if before.endswith("?"):
+                arrows.append((len(before), m.end()))
+                continue
+            if not arrows or level[m.start()] > 0:
+                continue  # before the first question, or inside brackets: text
+            window = s[arrows[-1][1] : m.start()]
+            ends = list(_SENTENCE_END.finditer(window))
+            cut = arrows[-1][1] + ends[-1].end() if ends else 0
+            if ends and re.search(r"\w", s[cut : m.start()]) and re.search(r"\w", s[m.end() :]):
+                arrows.append((len(before), m.end()))
+            else:
+                self.diags.append(
+                    warning(
+                        self.loc(no, m.start() + 1),
+                        "I009",
+                        f"an arrow inside the answer after {_clip(s[: arrows[-1][0] + 1])!r} "
+                        "does not follow a sentence end; kept in that answer (if it starts "
+                        "another scenario, put that on a line of its own)",
+                    )
+                )
         out: list[tuple[str, str]] = []
         start = 0
-        for i, m in enumerate(arrows):
-            prompt = s[start : m.start() + 1].strip()
+        for i, (prompt_end, answer_start) in enumerate(arrows):
+            prompt = s[start:prompt_end].strip()
             end = len(s)
             if i + 1 < len(arrows):
-                window = s[m.end() : arrows[i + 1].start()]
+                nxt = arrows[i + 1][0]
+                window = s[answer_start:nxt]
                 ends = list(_SENTENCE_END.finditer(window))
                 if ends:
-                    end = m.end() + ends[-1].end()
+                    end = answer_start + ends[-1].end()
                 else:
-                    end = arrows[i + 1].start()
                     self.diags.append(
                         warning(
                             self.loc(no),
@@ -1199,10 +1442,9 @@ class _Importer:
                             f"{_clip(prompt)!r} ends; the next question starts at its '?'",
                         )
                     )
-                    cut = s.rfind(" ", m.end(), arrows[i + 1].start())
-                    end = cut if cut > m.end() else end
-            answer = s[m.end() : end].strip()
-            out.append((prompt, answer))
+                    cut = s.rfind(" ", answer_start, nxt)
+                    end = cut if cut > answer_start else nxt
+            out.append((prompt, s[answer_start:end].strip()))
             start = end
         return out
 

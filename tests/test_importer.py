@@ -365,6 +365,8 @@ LINES = [
     *SEED.read_text(encoding="utf-8").splitlines(),
     "| a | b |", "|---|---|", "**x", "# h", "> q", "- l", "1. x", "[a]: b", "`", "\\|", "? →",
     "Q? → A. R? → B.", "ALL CAPS: x", "⚠️", "x · 2026 · y", "<!-- c -->", "===", ":", "NULL",
+    "F | a | b", "x | y | z", "Q? → A. S -> T", "Q? → A (B → C) -> D", "3 days ago · 5 min read",
+    "🔥 T", "| short | row |",
 ]  # fmt: skip
 
 
@@ -454,7 +456,16 @@ def test_cli_errors(runner: CliRunner, tmp_path: Path):
         "Found 1 error.",
     ]
     assert not (tmp_path / "x.md").exists()
-    assert runner.invoke(cli, ["import", str(tmp_path / "missing.txt")]).exit_code == 2
+    # a missing or unreadable page is a located I010 error with exit 1, like P001 in `check`
+    missing = runner.invoke(cli, ["import", str(tmp_path / "missing.txt")])
+    assert missing.exit_code == 1
+    assert missing.output.splitlines() == [
+        f"{tmp_path / 'missing.txt'}:1:1: I010 error: no such file or directory",
+        "Found 1 error.",
+    ]
+    not_a_file = runner.invoke(cli, ["import", str(tmp_path), "-o", "-"])
+    assert not_a_file.exit_code == 1
+    assert f"{tmp_path}:1:1: I010 error: is a directory" in not_a_file.output
     folder = tmp_path / "f.md"
     folder.mkdir()
     assert runner.invoke(cli, ["import", str(SEED), "-o", str(folder)]).exit_code == 2
@@ -483,3 +494,152 @@ def test_front_matter_values_read_back_and_stay_readable(value: str):
     # emoji, accents and other printable text are written as they are, not as \u escapes
     if all(ch.isprintable() and ch not in "\u2028\u2029\ufeff" for ch in value):
         assert "\\u" not in _yaml_scalar(value).replace("\\\\", "")
+
+
+# --------------------------------------------------------------------------------------------
+# Defects found in review (each test failed before its fix)
+
+KAFKA_TABLE = (
+    "| Feature | Kafka | Kinesis |\n| Retention | Configurable | Up to 365 days |\n"
+    "| Managed | MSK | Fully managed |\n"
+)
+KAFKA_BODY = (
+    "Decision Tree\nNeed a managed stream with no servers? → Kinesis.\n\n"
+    "Summary\nKinesis is simpler; Kafka is portable.\n"
+)
+
+
+def test_an_attribution_under_the_title_does_not_make_the_rest_footer():
+    with_attribution = (
+        f"Kafka vs Kinesis\nExamPrep Weekly · SAA-C03 · 2026-01-15\n\n{KAFKA_TABLE}\n{KAFKA_BODY}"
+    )
+    without = f"Kafka vs Kinesis\n\n{KAFKA_TABLE}\n{KAFKA_BODY}"
+    markdown, diags = import_page(with_attribution, "p.txt")
+    assert not [d for d in diags if d.code == "I001"]
+    got, plain = facts(markdown), facts(import_page(without, "p.txt")[0])
+    assert got["source"] == "ExamPrep Weekly · SAA-C03 · 2026-01-15"
+    for key in ("scenarios", "notes", "rows"):
+        assert got[key] == plain[key] and got[key], key
+    # the footer after an attribution at the end is still dropped, and only that
+    page = f"{without}\nExamPrep Weekly · SAA-C03 · 2026-01-15\nNext: Kafka Connect →\nShare\n"
+    markdown, diags = import_page(page, "p.txt")
+    [footer] = [d for d in diags if d.code == "I001"]
+    assert footer.loc.line == 14 and "'Next: Kafka Connect →', 'Share'" in footer.message
+    assert facts(markdown)["notes"] == plain["notes"]
+
+
+def test_the_fixture_page_with_an_attribution_on_top_keeps_its_sections():
+    page = FIXTURES / "dynamodb-aurora-elasticache.txt"
+    _, diags = run_import(page)
+    residue = [(d.loc.line, d.message) for d in diags if d.code == "I001"]
+    # residue at the top (navigation, title emoji, reading time) and the footer at the end only
+    assert [line for line, _ in residue] == [1, 4, 5, 30]
+    assert "Updated 3 days ago" in residue[2][1] and "Related articles" in residue[3][1]
+
+
+def test_a_reading_time_line_is_no_attribution():
+    page = f"Kafka vs Kinesis\nUpdated 3 days ago · 12 min read\n\n{KAFKA_TABLE}\n{KAFKA_BODY}"
+    markdown, diags = import_page(page, "p.txt")
+    got = facts(markdown)
+    assert got["source"] == "" and got["scenarios"] and got["notes"]
+    assert [d.loc.line for d in diags if d.code == "I007"] == [1]
+
+
+def test_a_pipe_table_without_outer_pipes_is_a_table():
+    page = (
+        "Redis vs Memcached\n\nFeature | Redis | Memcached\n"
+        "Persistence | Snapshots and AOF | None\nData types | Strings, lists, sets | Strings only\n"
+        "\nSummary\nRedis does more.\n"
+    )
+    markdown, diags = import_page(page, "p.txt")
+    got = facts(markdown)
+    assert [s["name"] for s in got["subjects"]] == ["Redis", "Memcached"]
+    assert got["rows"] == [
+        {"attribute": "Persistence", "tip": "", "values": ["Snapshots and AOF", "None"]},
+        {"attribute": "Data types", "tip": "", "values": ["Strings, lists, sets", "Strings only"]},
+    ]
+    assert not [d for d in diags if d.code in ("I002", "I008")]
+    # two lines of prose with a pipe each are no table
+    prose = "T\nRead this | then that\nAnd this | then more\n"
+    assert "I008" in {d.code for d in import_page(prose, "p.txt")[1]}
+
+
+DB_HEADER = (
+    "| Feature | Amazon DynamoDB Serverless key-value and document | Amazon Aurora MySQL "
+    "compatible relational | Amazon ElastiCache In-memory cache |\n"
+    "| Latency | single-digit ms | low ms | sub-millisecond |\n"
+)
+
+
+@pytest.mark.parametrize("named_elsewhere", [True, False])
+def test_a_word_that_only_starts_other_names_is_not_a_name(named_elsewhere: bool):
+    # `Amazon` occurs only as the start of `Amazon Aurora` and `Amazon ElastiCache`
+    answer = "Amazon DynamoDB on-demand." if named_elsewhere else "DynamoDB on-demand."
+    page = (
+        f"Databases\n\n{DB_HEADER}\nDecision Tree\nNeed joins? → Amazon Aurora. "
+        f"Need a cache? → Amazon ElastiCache.\nMassive writes? => {answer}\n"
+    )
+    markdown, diags = import_page(page, "p.txt")
+    subjects = facts(markdown)["subjects"]
+    assert subjects[0] == {
+        "name": "Amazon DynamoDB",
+        "tagline": "Serverless key-value and document",
+    }
+    unsure = [d for d in diags if d.code == "I003"]
+    # with the page's own use of the name the split is sure; without it, it is reported
+    assert [(d.loc.line, d.loc.col) for d in unsure] == ([] if named_elsewhere else [(3, 13)])
+
+
+def test_a_second_scenario_without_a_question_mark_is_split():
+    line = (
+        "Need joins and complex SQL? → Amazon Aurora. Session store shared by web servers -> "
+        "Amazon ElastiCache"
+    )
+    page = f"Databases\n\n{DB_HEADER}\nDecision Tree\n{line}\n"
+    got = facts(import_page(page, "p.txt")[0])["scenarios"]
+    assert [(s["prompt"], s["answer"]) for s in got] == [
+        ("Need joins and complex SQL?", "Amazon Aurora."),
+        ("Session store shared by web servers", "Amazon ElastiCache"),
+    ]
+    # an arrow in brackets belongs to the answer; one without a sentence end is reported
+    page = f"Databases\n\n{DB_HEADER}\nDecision Tree\nNeed both? → A (B → C).\nX? → A then B -> C\n"
+    markdown, diags = import_page(page, "p.txt")
+    got = facts(markdown)["scenarios"]
+    assert [s["answer"] for s in got] == ["A (B → C).", "A then B -> C"]
+    assert [(d.loc.line, d.loc.col) for d in diags if d.code == "I009"] == [(8, 14)]
+
+
+def test_a_short_row_does_not_put_a_value_in_the_tip_column():
+    page = (
+        f"Databases\n\n{DB_HEADER}"
+        "| Pricing Per request or per RCU/WCU | Per ACU-hour or instance | Per node-hour |\n"
+        "| Caching Single-digit ms is the classic DynamoDB clue | DAX | n/a |\n"
+    )
+    markdown, diags = import_page(page, "p.txt")
+    rows = facts(markdown)["rows"]
+    # the label ran into the first value: the values stay under their subjects
+    assert rows[1] == {
+        "attribute": "Pricing",
+        "tip": "",
+        "values": ["Per request or per RCU/WCU", "Per ACU-hour or instance", "Per node-hour"],
+    }
+    # a tip ran into the label and a cell is missing: padded at the end, and said so clearly
+    assert rows[2]["tip"] == "Single-digit ms is the classic DynamoDB clue"
+    short = {d.loc.line: d.message for d in diags if d.code == "I005"}
+    assert "as the value for 'Amazon DynamoDB'" in short[5]
+    assert "('Amazon ElastiCache') empty" in short[6] and "wrong subjects" in short[6]
+
+
+def test_no_attribution_is_reported_at_a_line_of_the_page():
+    page = f"Kafka vs Kinesis\n\n{KAFKA_TABLE}\n{KAFKA_BODY}"
+    assert page.count("\n") == 11
+    [i007] = [d for d in import_page(page, "p.txt")[1] if d.code == "I007"]
+    assert (i007.loc.line, i007.loc.col) == (1, 1)
+
+
+def test_an_emoji_dropped_from_the_title_is_reported():
+    page = f"🔥 Kafka vs Kinesis\n\n{KAFKA_TABLE}\n{KAFKA_BODY}"
+    markdown, diags = import_page(page, "p.txt")
+    assert facts(markdown)["title"] == "Kafka vs Kinesis"
+    [dropped] = [d for d in diags if d.code == "I001"]
+    assert dropped.format() == "p.txt:1:1: I001 warning: dropped the decoration '🔥' from the title"
