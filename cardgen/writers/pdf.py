@@ -492,6 +492,27 @@ def _face(
     }
 
 
+_BREAKS = re.compile("[\\s\u200b\u00ad]+")  # where a line may break: spaces, ZWSP, soft hyphen
+
+
+def _long_words(face: dict, inner_pt: float, max_pt: float) -> list[dict]:
+    """The words of a face that might not fit a line of `inner_pt` at `max_pt` (no glyph is
+    wider than 1 em, so a word of fewer characters fits), each as its span with `t` set to the
+    word and `rel` its size relative to the face's (the tip is set smaller): the template
+    measures only these to shrink the text until the widest fits (`widest-word`)."""
+    shortest = int(inner_pt // max_pt)
+    out = []
+    for paras, rel in ((face["main"], 1), (face["sub"], 0.84)):
+        for para in paras:
+            for span in para:
+                if "t" not in span:
+                    continue
+                for word in _BREAKS.split(span["t"]):
+                    if len(word) >= shortest:
+                        out.append({**span, "t": word, "rel": rel})
+    return out
+
+
 def card_faces(card: Card, rows: dict[Loc, Row], content: _Content) -> tuple[dict, dict]:
     """The front and back of one printed card: lists of paragraphs of spans. `rows`: the
     document's table rows by location (a compare card's front names its row's attribute)."""
@@ -541,8 +562,12 @@ def cards_data(
     deck_name = content.text(deck_name, doc.loc)
     items = []
     rows = _rows_by_loc(doc)
+    front_max, back_max = round(14 * scale, 2), round(11 * scale, 2)
+    inner_pt = (layout.card_w - 2 * layout.pad[0]) / 25.4 * 72
     for n, card in enumerate(chosen, 1):
         front, back = card_faces(card, rows, content)
+        front["long"] = _long_words(front, inner_pt, front_max)
+        back["long"] = _long_words(back, inner_pt, back_max)
         items.append({"key": card.key, "n": n, "front": front, "back": back})
     per = layout.per_page
     pages = []
@@ -590,8 +615,8 @@ def cards_data(
             "legible": LEGIBLE_PT,
             "pad_x": layout.pad[0],
             "pad_y": layout.pad[1],
-            "front_max": round(14 * scale, 2),
-            "back_max": round(11 * scale, 2),
+            "front_max": front_max,
+            "back_max": back_max,
         },
         "pages": pages,
     }
