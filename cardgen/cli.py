@@ -254,12 +254,21 @@ class _Progress:
             click.echo(f"built {done}/{total} sources", err=True)
 
 
+class _Folder(click.Path):
+    """A folder path that is not the empty string (which would mean the current folder)."""
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        if isinstance(value, str) and not value.strip():
+            self.fail("is empty; give a folder (e.g. decks)", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),  # a file here is a B001 diagnostic, not a usage error
+    type=_Folder(path_type=Path),  # a file here is a B001 diagnostic, not a usage error
     default=Path("decks"),
     show_default=True,
     help="Folder for the decks and the lock file.",

@@ -134,8 +134,15 @@ def _entry(obj: Any) -> Entry:
         raise ValueError("a note entry is not an object")
     hash_ = obj.get("hash")
     mod = obj.get("mod")
-    if not isinstance(hash_, str) or not isinstance(mod, int) or isinstance(mod, bool) or mod < 0:
-        raise ValueError("a note entry lacks `hash` or `mod`")
+    for name, value in (("hash", hash_), ("mod", mod)):
+        if value is None:
+            raise ValueError(f"a note entry lacks `{name}`")
+    if not isinstance(hash_, str):
+        raise ValueError(f"a note entry has `hash` {json.dumps(hash_)}; it must be a string")
+    if not isinstance(mod, int) or isinstance(mod, bool) or mod < 0:
+        raise ValueError(
+            f"a note entry has `mod` {json.dumps(mod)}; it must be a whole number of seconds"
+        )
     if mod > MAX_MOD:
         raise ValueError(f"a note entry has `mod` {mod}, past the year 30000")
     model = obj.get("model", "qa")

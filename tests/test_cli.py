@@ -564,3 +564,10 @@ def test_utf16_source_is_named_as_such(here: Path, encoding: str) -> None:
         1,
         "u.md:1:1: P002 error: file is UTF-16 text; save it as UTF-8\nFound 1 error.\n",
     )
+
+
+def test_build_refuses_an_empty_output_folder(here: Path) -> None:
+    write(here, "sources/a.md", "---\nid: a\nsource: x\n---\n# A\n\n- q → a\n")
+    r = run("build", "-o", "", "sources")
+    assert r.exit_code == 2 and "is empty; give a folder" in r.output
+    assert sorted(p.name for p in here.iterdir()) == ["sources"]  # nothing written

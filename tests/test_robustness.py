@@ -464,7 +464,7 @@ DAMAGED = {
     # name: words the message must contain; where it points is checked too
     "truncated": "Unterminated string",
     "not a lock": "not a cardgen lock file",
-    "wrong types": "lacks `hash` or `mod`",
+    "wrong types": "must be a whole number of seconds",
     "huge mod": "past the year 30000",
     "huge cloze count": "the limit is",
     "nested too deeply": "nested too deeply",
