@@ -1061,6 +1061,8 @@ def _table(st: _State, block: list[Token]) -> None:
 
 
 def _link_subject(answer: str, subjects: Sequence[Subject]) -> str:
+    """The subject whose name the answer starts with (the longest), else the one whose explicit
+    `{#id}` it starts with (`→ SNS, …` for `Amazon SNS {#sns}`); "" when none."""
     plain = answer.lstrip("*_` ").lower()
     for s in sorted(subjects, key=lambda s: len(s.name), reverse=True):
         name = s.name.lower()
@@ -1068,6 +1070,10 @@ def _link_subject(answer: str, subjects: Sequence[Subject]) -> str:
             after = plain[len(name) : len(name) + 1]
             if not after or not after.isalnum():
                 return s.name
+    words = slugify(plain)
+    for s in sorted(subjects, key=lambda s: len(s.id), reverse=True):
+        if s.id and s.id != slugify(s.name) and (words + "-").startswith(s.id + "-"):
+            return s.name
     return ""
 
 

@@ -343,3 +343,18 @@ def test_front_matter_keys_and_ignore_entries_keep_their_place_and_spelling() ->
     assert doc.lint_ignore == ("L101",) and doc.lint_ignore_locs == (parse.Loc("t.md", 3, 16),)
     doc, _ = parse_text("---\nsource: me\nid: x\n# Never closed\n", "t.md")
     assert doc.front_matter_error
+
+
+def test_scenario_links_to_a_subject_named_by_its_explicit_id() -> None:
+    text = (
+        "# T\n\n| Feature | Amazon SNS {#sns} | Amazon SQS {#sqs} | Kinesis |\n|---|---|---|---|\n"
+        "| Model | Push | Pull | Stream |\n\n## Decision tree\n\n"
+        "- Fan out to many? → SNS, with subscriptions.\n"
+        "- Buffer work? → **sqs**\n"
+        "- Replay a stream? → Kinesis.\n"
+        "- Something else? → SNSX service\n"
+        "- A kinesis-like thing? → Kinesisish\n"
+    )
+    doc, diags = parse_text(text, "t.md")
+    assert doc is not None, diags
+    assert [s.subject for s in doc.scenarios] == ["Amazon SNS", "Amazon SQS", "Kinesis", "", ""]
