@@ -199,16 +199,48 @@ def comparison_cards(doc: Document, comp: Comparison, row_keys: dict[int, str]) 
     return cards
 
 
-def trap_key(trap: Trap) -> str:
-    if trap.title:
-        return slugify(trap.title)
-    words = re.findall(r"\w+", re.sub(r"[*_`]", "", trap.text))[:8]
-    return slugify(" ".join(words))
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", re.sub(r"[*_`]", "", text))
 
 
-def scenario_key(scenario: Scenario) -> str:
-    words = re.findall(r"\w+", re.sub(r"[*_`]", "", scenario.prompt))[:12]
-    return slugify(" ".join(words))
+def trap_keys(traps: Sequence[Trap]) -> list[str]:
+    """The traps' keys: a title's slug, else the first 8 words (more if needed, `_text_keys`)."""
+    return _text_keys([t.text for t in traps], 8, [t.title for t in traps])
+
+
+def scenario_keys(scenarios: Sequence[Scenario]) -> list[str]:
+    """The scenarios' keys: the first 12 words of the prompt (more if needed, `_text_keys`)."""
+    return _text_keys([s.prompt for s in scenarios], 12)
+
+
+def _text_keys(texts: Sequence[str], first: int, titles: Sequence[str] = ()) -> list[str]:
+    """Keys from the first `first` words of each text (or its title, when it has one); texts
+    whose openings are the same take more of their words until they differ, so that a key is
+    the text's own and not its position: reordering or removing one of them moves no history
+    to another (a decision tree's branches share the words of the question above them). Only
+    texts that are the same throughout are told apart by position (`_unique`)."""
+    titles = list(titles) or [""] * len(texts)
+    words = [_words(t) for t in texts]
+    n = [first] * len(texts)
+    while True:
+        keys = [
+            slugify(title) if title else slugify(" ".join(w[:k]))
+            for title, w, k in zip(titles, words, n)
+        ]
+        groups: dict[str, list[int]] = {}
+        for i, key in enumerate(keys):
+            groups.setdefault(key, []).append(i)
+        grow = [
+            i
+            for members in groups.values()
+            if len(members) > 1
+            for i in members
+            if not titles[i] and n[i] < len(words[i])
+        ]
+        if not grow:
+            return _unique(keys)
+        for i in grow:
+            n[i] += 1
 
 
 def _unique(keys: Iterable[str]) -> list[str]:
@@ -232,7 +264,7 @@ def _unique(keys: Iterable[str]) -> list[str]:
 
 def trap_cards(doc: Document) -> list[Card]:
     cards: list[Card] = []
-    keys = _unique(trap_key(t) for t in doc.traps)
+    keys = trap_keys(doc.traps)
     for key, trap in zip(keys, doc.traps):
         if not trap.clozes:
             continue  # lint L106 reports it: a cloze note needs a deletion
@@ -241,7 +273,7 @@ def trap_cards(doc: Document) -> list[Card]:
 
 
 def scenario_cards(doc: Document) -> list[Card]:
-    keys = _unique(scenario_key(s) for s in doc.scenarios)
+    keys = scenario_keys(doc.scenarios)
     return [
         _card(doc, f"scenario/{key}", "scenario", s.prompt, s.answer, "", s, s.subject)
         for key, s in zip(keys, doc.scenarios)

@@ -21,13 +21,12 @@ from dataclasses import dataclass
 
 from cardgen.cards import (
     MASK,
-    _unique,
     identify_reason,
     is_bare,
     names_subject,
     normalise_value,
-    scenario_key,
-    trap_key,
+    scenario_keys,
+    trap_keys,
 )
 from cardgen.diagnostics import Diagnostic, sort_key, warning
 from cardgen.model import Card, Comparison, Document, Loc, Trap
@@ -116,9 +115,9 @@ def fact_ids(doc: Document) -> dict[Loc, str]:
     for comp in doc.comparisons:
         for row in comp.rows:
             ids[row.loc] = row.id
-    for key, trap in zip(_unique(trap_key(t) for t in doc.traps), doc.traps):
+    for key, trap in zip(trap_keys(doc.traps), doc.traps):
         ids[trap.loc] = f"trap/{key}"
-    for key, sc in zip(_unique(scenario_key(s) for s in doc.scenarios), doc.scenarios):
+    for key, sc in zip(scenario_keys(doc.scenarios), doc.scenarios):
         ids[sc.loc] = f"scenario/{key}"
     return ids
 

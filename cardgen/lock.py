@@ -442,7 +442,7 @@ def fact_fingerprints(doc: Document, cards: Sequence[Card]) -> dict[str, tuple[s
 
     - forward / identify: the row's values and tip, the subject's column; then without the tip;
     - compare: the row's values and tip; then the values alone;
-    - cloze: the trap's text; scenario: the answer.
+    - cloze: the trap's text; scenario: none (see below).
     """
     rows = {}
     for comp in doc.comparisons:
@@ -465,7 +465,9 @@ def fact_fingerprints(doc: Document, cards: Sequence[Card]) -> dict[str, tuple[s
         elif kind == "cloze":
             out[card.key] = (digest(kind, card.prompt),)
         elif kind == "scenario":
-            out[card.key] = (digest(kind, card.answer),)
+            # none: a scenario is its question; a new question with an old answer is a new
+            # scenario (answers repeat), and a reworded one is matched by its key's words
+            out[card.key] = ()
         else:
             out[card.key] = ()
     return out
@@ -572,22 +574,31 @@ def reconcile(specs: Sequence[Spec], previous: DeckLock | None, clock: int) -> P
         fresh = [s for s in fresh if s.key not in decisions]
 
     # 3. Rewordings: the key of an untitled trap or a scenario is made of its first words, so
-    #    rewording them changes both the key and the fingerprints. A new key continues a
-    #    vanished one (or a tombstone) of the same note type when the two differ only in their
-    #    last segment and those share most of their words (`_rewording`); best pairs first.
+    #    rewording them changes both the key and the fingerprints. A new key continues a key
+    #    that vanished in this build (never a tombstone: a fact removed earlier is not this
+    #    one) of the same note type when the two differ only in their last segment and share
+    #    most of their words (`_rewording`), and only when each is the other's single best
+    #    match: a tie is no evidence, and history on the wrong fact is worse than none.
     if fresh and pool:
-        pairs = sorted(
-            (-score, s.key, k)
+        scores = {
+            (s.key, k): score
             for s in fresh
-            for k, (e, _) in pool.items()
-            if e.model == s.model and (score := _rewording(s.key, k)) > 0
-        )
+            for k, (e, was_tomb) in pool.items()
+            if not was_tomb and e.model == s.model and (score := _rewording(s.key, k)) > 0
+        }
+        best_new: dict[str, list[float]] = defaultdict(list)
+        best_old: dict[str, list[float]] = defaultdict(list)
+        for (new_key, old_key), score in scores.items():
+            best_new[new_key].append(score)
+            best_old[old_key].append(score)
         by_key = {s.key: s for s in fresh}
-        for _, new_key, old_key in pairs:
-            if new_key in decisions or old_key not in pool:
-                continue
-            entry, was_tomb = pool.pop(old_key)
-            take(by_key[new_key], old_key, entry, revived=was_tomb)
+        for (new_key, old_key), score in sorted(scores.items()):
+            if all(
+                score == max(found) and found.count(score) == 1
+                for found in (best_new[new_key], best_old[old_key])
+            ):
+                entry, was_tomb = pool.pop(old_key)
+                take(by_key[new_key], old_key, entry, revived=was_tomb)
         fresh = [s for s in fresh if s.key not in decisions]
 
     # 4. New notes: GUID from their own key. If a renamed note already holds that GUID, a

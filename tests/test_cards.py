@@ -100,3 +100,28 @@ def test_subject_tag_is_its_explicit_id_so_a_rename_keeps_it() -> None:
         tags.append(sorted({tg for c in build_cards(doc) if c.subject for tg in c.tags}))
     assert "eb" in tags[0] and tags[0] == tags[1]
     assert "sns" in tags[0]  # no {#id}: the name's slug
+
+
+def test_texts_with_the_same_opening_get_keys_of_their_own_not_of_their_position() -> None:
+    head = "Alpha and Beta both share the same opening words here"
+    traps = [f"- {head}: **first fact** holds.", f"- {head}: **second fact** holds."]
+    branches = (
+        "- Does the question involve many services and many accounts at the same time?\n"
+        "  - yes → Alpha.\n  - no → Beta.\n"
+    )
+
+    def keys(trap_lines: list[str]) -> dict[str, str]:
+        text = (
+            "# T\n\n## Decision tree\n\n" + branches + "\n## Exam traps\n\n" + "\n".join(trap_lines)
+        )
+        doc, diags = parse_text(text + "\n", "t.md")
+        assert doc is not None, diags
+        return {c.prompt: c.key for c in build_cards(doc)}
+
+    before = keys(traps)
+    assert len(set(before.values())) == len(before) == 4  # 2 traps, 2 branches
+    assert keys(list(reversed(traps))) == before  # reordering moves no key
+    # removing the first: the second may get a shorter key, but never the first one's (the
+    # build then matches it to its old note by its unchanged content)
+    first, second = (t[2:] for t in traps)
+    assert keys(traps[1:])[second] != before[first]

@@ -253,3 +253,44 @@ def test_unrelated_keys_are_not_taken_for_rewordings(old: str, new: str, model: 
     old_model, new_model = ("qa", "cloze") if model == "qa-vs-cloze" else (model, model)
     plan = lockmod.reconcile([_spec(new, model=new_model)], _prev(old, model=old_model), 200)
     assert [d.status for d in plan.notes] == ["new"] and plan.removed_now == [old]
+
+
+def test_a_tie_between_rewordings_is_no_match() -> None:
+    # both old traps are 7/9 like the new one: which one it continues is a guess
+    olds = (
+        "d/trap/identity-pools-never-support-mfa-for-guest-users",
+        "d/trap/identity-pools-never-support-saml-for-guest-users",
+    )
+    new = _spec("d/trap/identity-pools-never-support-federation-for-guest-users")
+    plan = lockmod.reconcile([new], _prev(*olds), clock=200)
+    assert [d.status for d in plan.notes] == ["new"] and plan.removed_now == sorted(olds)
+
+
+def test_a_rewording_never_revives_a_fact_removed_by_an_earlier_build() -> None:
+    old = "d/trap/identity-pools-lack-mfa-entirely"
+    prev = DeckLock({}, {old: Entry("old", 100, "cloze", 1, facts=("fact-old",))})
+    plan = lockmod.reconcile([_spec("d/trap/identity-pools-lack-saml-entirely")], prev, 200)
+    assert [d.status for d in plan.notes] == ["new"] and plan.renamed == []
+    assert [k for k, _ in plan.tombstones] == [old]
+
+
+def test_a_scenario_with_a_new_question_and_an_old_answer_is_new() -> None:
+    from cardgen.cards import build_cards
+    from cardgen.parse import parse_text
+
+    def specs(question: str) -> list[lockmod.Spec]:
+        doc, _ = parse_text(f"# T\n\n## Decision tree\n\n- {question} → Identity Pools.\n", "t.md")
+        assert doc is not None
+        cards = build_cards(doc)
+        facts = lockmod.fact_fingerprints(doc, cards)
+        return [lockmod.Spec(c.key, c.key + "-h", "qa", 1, facts[c.key]) for c in cards]
+
+    first = lockmod.reconcile(
+        specs("Does the question involve temporary AWS credentials?"), None, 100
+    )
+    plan = lockmod.reconcile(
+        specs("An app must let anonymous visitors upload analytics events to Kinesis?"),
+        first.deck,
+        200,
+    )
+    assert [d.status for d in plan.notes] == ["new"] and len(plan.removed_now) == 1
