@@ -698,7 +698,9 @@ def _finish(
     new_lock = lockmod.merged(previous, deck_locks, models) if ctx.want_apkg else None
     if new_lock is not None:
         gone = _sourceless_decks(new_lock, kept, out_dir)
-        result.diagnostics.extend(_sourceless_warnings(gone, new_lock, kept, previous, out_dir))
+        result.diagnostics.extend(
+            _deck_identity_warnings(gone, kept, previous, out_dir, opts.forget_removed)
+        )
         if opts.forget_removed:
             for deck_id in gone:
                 del new_lock.decks[deck_id]
@@ -769,18 +771,25 @@ def _finish(
 
 
 def _lock_relative(file: Path, out_dir: Path) -> str:
-    """How the lock names a deck's source: relative to the lock's folder, `/`-separated."""
+    """How the lock names a deck's source: relative to the lock's folder, `/`-separated, with
+    symbolic links left as they are (a linked sources folder must not change the lock)."""
     try:
-        return Path(os.path.relpath(file.resolve(), out_dir.resolve())).as_posix()
+        return Path(os.path.relpath(os.path.abspath(file), os.path.abspath(out_dir))).as_posix()
     except ValueError:  # another drive (Windows)
-        return file.resolve().as_posix()
+        return Path(os.path.abspath(file)).as_posix()
+
+
+def _source_shown(source: str, out_dir: Path) -> str:
+    """A source path from the lock as diagnostics show paths (from the working folder)."""
+    return display_path(Path(os.path.normpath(out_dir / source)))
 
 
 def _sourceless_decks(lock: Any, kept: list[_Outcome], out_dir: Path) -> dict[str, str]:
     """Decks of the lock that this build did not build and whose recorded source file is gone
     (deleted or renamed) or now builds another deck (its `id:` changed): deck id -> why.
-    Decks without a recorded source (in a lock written before decks recorded theirs) are never
-    counted."""
+    A deck counts as gone only when the folder its source was in is still there: if that
+    folder is missing too, the output folder may have moved, and nothing can be said. Decks
+    without a recorded source (a lock written before decks recorded theirs) never count."""
     from cardgen import lock as lockmod
 
     built = {o.doc_id for o in kept}
@@ -792,58 +801,116 @@ def _sourceless_decks(lock: Any, kept: list[_Outcome], out_dir: Path) -> dict[st
         source = lockmod.packed_source(lock.decks.packed(deck_id) or "")
         if not source:
             continue
+        shown = _source_shown(source, out_dir)
+        path = out_dir / source
         if source in builds:
-            gone[deck_id] = f"{source} now builds deck {builds[source]!r}"
-        elif not (out_dir / source).exists():
-            gone[deck_id] = f"{source} is gone"
+            gone[deck_id] = f"{shown} now builds deck {builds[source]!r}"
+        elif not path.exists() and path.parent.is_dir():
+            gone[deck_id] = f"its source {shown} is gone"
     return gone
 
 
-def _sourceless_warnings(
-    gone: dict[str, str], lock: Any, kept: list[_Outcome], previous: Any, out_dir: Path
+def _deck_identity_warnings(
+    gone: dict[str, str],
+    kept: list[_Outcome],
+    previous: Any,
+    out_dir: Path,
+    forgetting: bool,
 ) -> list[Diagnostic]:
-    """B012 for a new deck that holds most of a sourceless deck's facts (a renamed file or a
-    changed `id:`, which gives every note a new GUID); B013 for the other sourceless decks."""
-    from cardgen import lock as lockmod
+    """Warnings about decks whose facts moved to another deck id, which gives every note a new
+    GUID: the facts' review history stays with the old notes unless the ids are put back.
 
-    if not gone:
+    - B012, at the source now holding them: a deck holds at least half of its facts from a
+      deck that is gone (a renamed file, a changed `id:`) or that now has other facts (ids
+      swapped between two files, or a file renamed and its old name reused);
+    - B013, at the lock: a deck that is gone and whose facts nobody holds (a deleted source).
+    """
+    from cardgen import lock as lockmod
+    from cardgen.cards import tag
+
+    rebuilt = [o for o in kept if o.deck_lock is not None and not o.cached]
+    displaced = dict(gone)  # deck id -> why its facts are not where they were
+    old_facts: dict[str, set[str]] = {}
+
+    def before(deck_id: str) -> set[str]:
+        if deck_id not in old_facts:
+            old_facts[deck_id] = lockmod.packed_facts(previous.decks.packed(deck_id) or "")
+        return old_facts[deck_id]
+
+    now: dict[str, set[str]] = {o.doc_id: lockmod.packed_facts(o.deck_lock) for o in rebuilt}
+    for o in rebuilt:
+        old = before(o.doc_id) if o.doc_id in previous.decks else set()
+        if len(old) >= 2 and len(now[o.doc_id] & old) * 2 < len(old):
+            displaced[o.doc_id] = f"which now has other facts (from {o.shown})"
+    if not displaced:
         return []
-    facts = {d: lockmod.fact_set(lock.decks[d]) for d in gone}
+    for o in kept:  # decks skipped by the cache may hold moved facts too
+        if o.doc_id not in now and o.doc_id:
+            now[o.doc_id] = lockmod.packed_facts(
+                o.deck_lock or previous.decks.packed(o.doc_id) or ""
+            )
+
+    def born(deck_id: str) -> int:  # a deck new in this build is the newest
+        packed = previous.decks.packed(deck_id)
+        return lockmod.packed_born(packed) if packed else lockmod.MAX_MOD
+
     out: list[Diagnostic] = []
-    matched: set[str] = set()
+    held: set[str] = set()
     for o in kept:
-        if o.doc_id in previous.decks or not o.deck_lock or o.doc_loc is None:
+        mine = now.get(o.doc_id, set())
+        if not mine or o.doc_loc is None:
             continue
-        mine = lockmod.fact_set(lockmod.unpack(o.deck_lock))
-        best = max(gone, key=lambda d: (len(mine & facts[d]), d))
-        shared = len(mine & facts[best])
-        if not mine or shared * 2 < len(mine):
+        # Only an older deck's facts count: a newer one holding the same facts is a copy made
+        # meanwhile (a renamed file, imported before its `id:` was put back). Between decks as
+        # old as each other (first built together), only facts that moved count.
+        mine_before = before(o.doc_id) if o.doc_id in previous.decks else set()
+        mine_born = born(o.doc_id)
+        moved: dict[str, int] = {}
+        for d in displaced:
+            if d != o.doc_id and born(d) < mine_born:
+                moved[d] = len(mine & before(d))
+            elif d != o.doc_id and born(d) == mine_born:
+                moved[d] = len((mine & before(d)) - mine_before)
+        if not moved:
             continue
-        matched.add(best)
+        best = max(moved, key=lambda d: (moved[d], d))
+        shared = moved[best]
+        if shared * 2 < len(mine):
+            continue
+        held.add(best)
+        why = displaced[best]
+        advice = (
+            f"if you changed `id:`, set it back to `id: {best}`"
+            if " now builds deck " in why
+            else f"if you renamed the file or changed `id:`, set `id: {best}` here"
+            if best in gone
+            else f"if you swapped ids or reused a file name, set `id: {best}` here and give "
+            "the other file another id"
+        )
         out.append(
             warning(
                 o.doc_loc,
                 "B012",
-                f"deck id {o.doc_id!r} is new, but {shared} of its {len(mine)} facts are those "
-                f"of deck {best!r} ({gone[best]}): if you renamed the file or changed `id:`, "
-                f"set `id: {best}` in the front matter to keep its notes and their review "
-                "history (Anki would add these as new notes beside the old ones)",
+                f"deck {o.doc_id!r} holds {shared} of its {len(mine)} facts from deck "
+                f"{best!r} ({why}): {advice}, to keep their notes and review history "
+                "(otherwise Anki gets them as new notes beside the old ones)",
             )
         )
-    shown = display_path(out_dir / "cardgen.lock")
-    for deck_id, why in gone.items():
-        if deck_id in matched:
-            continue
-        out.append(
-            warning(
-                Loc(shown),
-                "B013",
-                f"deck {deck_id!r} has no source any more ({why}): its notes stay in Anki "
-                "until you delete the deck there; `cardgen build --forget-removed` drops it "
-                f"from the lock (delete {display_path(out_dir / deck_id)}.apkg and its PDFs "
-                "yourself)",
+    if not forgetting:
+        shown = display_path(out_dir / "cardgen.lock")
+        for deck_id, why in gone.items():
+            if deck_id in held:
+                continue
+            out.append(
+                warning(
+                    Loc(shown),
+                    "B013",
+                    f"deck {deck_id!r} has no source any more ({why}): its notes stay in "
+                    f"Anki (search `tag:{tag(deck_id)}` in the browser to delete them); "
+                    "`cardgen build --forget-removed` drops it from the lock (then delete "
+                    f"{display_path(out_dir / deck_id)}.apkg and its PDFs)",
+                )
             )
-        )
     return out
 
 

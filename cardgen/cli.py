@@ -31,6 +31,8 @@ def _split_ignore(ctx: click.Context, param: click.Parameter, values: tuple[str,
     """`--ignore L101 --ignore L102,L103` -> [L101, L102, L103]; an unknown code is bad usage."""
     from cardgen.lint import unknown_codes
 
+    if any(not v.replace(",", "").strip() for v in values):
+        raise click.BadParameter("is empty; give a lint code such as L101 (see docs/lint.md)")
     codes = [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
     bad = unknown_codes(codes)
     if bad:
@@ -63,8 +65,31 @@ def cli() -> None:
     """
 
 
+class _SourceFile(click.Path):
+    """One source file; a folder gets a usage error that says what to type instead."""
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        path = Path(value)
+        if path.is_dir():
+            from cardgen.parse import printable_path
+
+            try:
+                sources = sorted(f for f in path.glob("*.md") if not f.name.startswith("."))
+            except OSError:
+                sources = []
+            first = printable_path(sources[0].as_posix()) if sources else "FILE.md"
+            shown = printable_path(str(value))
+            self.fail(
+                f"{shown} is a folder: `cardgen show` takes one source file (cardgen show "
+                f"{first}); to validate every source in it: cardgen check {shown}",
+                param,
+                ctx,
+            )
+        return super().convert(value, param, ctx)
+
+
 @cli.command()
-@click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("source", type=_SourceFile(path_type=Path, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON (stable contract).")
 def show(source: Path, as_json: bool) -> None:
     """Show the facts that SOURCE yields (title, comparisons, traps, scenarios, notes)."""
@@ -172,12 +197,19 @@ def _split_formats(ctx: click.Context, param: click.Parameter, value: str) -> tu
 
 def _pdf_options(paper: str, card_size: str, layout: str, back_offset: str):
     """The PDF writer's options from the command line; bad values are usage errors (exit 2)."""
+    import math
+
     from cardgen.writers.pdf import PdfOptions, parse_offset  # no typst import at this point
 
     try:
         offset = parse_offset(back_offset)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--back-offset'") from None
+    if not all(math.isfinite(v) for v in offset):
+        raise click.BadParameter(
+            f"{back_offset!r}: X and Y must be numbers of millimetres, e.g. 1.5,-0.5",
+            param_hint="'--back-offset'",
+        )
     if layout.lower() == "fold" and offset != (0.0, 0.0):
         raise click.BadParameter(
             "a back offset applies to duplex printing only: with --layout fold each back is "
@@ -476,6 +508,10 @@ def import_page_command(page: Path, output: Path | None, force: bool) -> None:
         output = output or DEFAULT_SOURCES / f"{title_slug(text)}.md"
         if output.is_dir():
             raise click.UsageError(f"{display_path(output)} is a folder; give a file name")
+        if output.suffix.lower() not in (".md", ".markdown"):  # `check` would refuse it (P006)
+            raise click.UsageError(
+                f"{display_path(output)} is not a Markdown source; name it .md (or .markdown)"
+            )
         if output.exists() and not force:
             click.echo(
                 f"Error: {display_path(output)} already exists; use --force to overwrite it "

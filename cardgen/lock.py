@@ -375,6 +375,27 @@ def packed_source(packed: str) -> str:
     return json.loads(packed[at + len('\n   "source": ') :]) if at >= 0 else ""
 
 
+_PACKED_FACT = re.compile(
+    r'^    .*?: \{(?:"cards": \d+, )?(?:"facts": \["([^"]*)"|.*?"hash": "([^"]*)")', re.M
+)
+
+
+def packed_facts(packed: str) -> set[str]:
+    """`fact_set` of a packed deck, read from its text without decoding it (a deck of the lock
+    is one note per line, keys sorted: `cards`, `facts`, `hash`, …)."""
+    notes = packed.split('\n   "removed": ', 1)[0]
+    return {f or "h:" + h for f, h in _PACKED_FACT.findall(notes)}
+
+
+_PACKED_MOD = re.compile(r'"mod": (\d+)')
+
+
+def packed_born(packed: str) -> int:
+    """The oldest mod time of a packed deck's notes: about when the deck was first built."""
+    notes = packed.split('\n   "removed": ', 1)[0]
+    return min((int(m) for m in _PACKED_MOD.findall(notes)), default=MAX_MOD)
+
+
 def fact_set(deck: DeckLock) -> set[str]:
     """What a deck's notes teach, whatever their keys: each note's most specific fingerprint
     (its content hash when it has none). Two decks that share most of these are one deck."""

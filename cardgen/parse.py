@@ -453,6 +453,25 @@ def _scalars(node: yaml.Node) -> list[str] | None:
     return None
 
 
+_YAML_NOT_TEXT = {
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "true/false",
+}
+
+
+def _not_text(node: yaml.Node) -> str | None:
+    """`a number (5)` / `true/false (yes)` for the first unquoted scalar of a scalar or flat
+    sequence that YAML reads as a number or a boolean (`tags: 5`, `tags: [a, true]`), else None.
+    Such a value is most likely a slip, so it is refused rather than taken as its text."""
+    items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    for item in items:
+        what = _YAML_NOT_TEXT.get(item.tag) if isinstance(item, yaml.ScalarNode) else None
+        if what is not None:
+            return f"{what} ({item.value})"
+    return None
+
+
 def parse_front_matter(
     text: str, path: str, first_line: int
 ) -> tuple[FrontMatter, list[Diagnostic]]:
@@ -523,6 +542,17 @@ def parse_front_matter(
             tags = _scalars(value_node)
             if tags is None or not all(t.strip() for t in tags):
                 diags.append(error(loc, "P011", "`tags` must be a list of non-empty strings"))
+                continue
+            odd = _not_text(value_node)
+            if odd is not None:
+                diags.append(
+                    error(
+                        loc,
+                        "P011",
+                        f"`tags` must be a list of non-empty strings: {odd} is not a string; "
+                        "quote it to make it a tag",
+                    )
+                )
                 continue
             fm.tags = tuple(dict.fromkeys(one_line(t) for t in tags))
         elif key == "lint":
@@ -1174,9 +1204,19 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Diagn
     A file found in a directory that resolves outside it (a symlink out) is an error; so is a
     directory with no sources (P005), a file given by name that is not Markdown (P006) and a
     name that is not valid UTF-8 (P007).
+
+    A file reached twice (named twice, or by name and through its folder) is read once, where it
+    was first seen: the same source must not clash with itself (P022).
     """
     found: list[tuple[Path, Path]] = []
     diags: list[Diagnostic] = []
+    taken: set[Path] = set()
+
+    def add(f: Path, root: Path, real: Path) -> None:
+        if real not in taken:
+            taken.add(real)
+            found.append((f, root))
+
     for p in paths:
         if p.is_dir():
             root = p.resolve()
@@ -1200,7 +1240,7 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Diagn
                         error(Loc(str(f)), "P004", "source resolves outside its folder (symlink)")
                     )
                     continue
-                found.append((f, p))
+                add(f, p, real)
             if not seen:
                 diags.append(
                     error(
@@ -1217,7 +1257,11 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Diagn
             elif p.suffix.lower() not in SOURCE_SUFFIXES:
                 diags.append(not_markdown(p))
             else:
-                found.append((p, p.parent))
+                try:
+                    real = p.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    real = p.absolute()
+                add(p, p.parent, real)
         else:
             diags.append(error(Loc(printable_path(str(p))), "P001", "no such file or directory"))
     return found, diags

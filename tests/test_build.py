@@ -462,14 +462,18 @@ def test_a_renamed_source_without_id_is_pointed_at_its_old_id(src: Path, tmp_pat
     assert len(b012) == 1 and codes(result).count("B013") == 0
     message = b012[0].format()
     assert message.startswith(f"{src / 'ab.md'}:") or "ab.md:" in message
-    assert "set `id: alpha-beta`" in message and "../sources/alpha-beta.md is gone" in message
+    assert "set `id: alpha-beta` here" in message and "alpha-beta.md is gone" in message
+    # and again on the next build, until it is dealt with
+    again = [d for d in run(src, out, clock=T1).diagnostics if d.code == "B012"]
+    assert [d.format() for d in again] == [b012[0].format()]
     # following the advice: the old deck again, its notes unchanged, no warning
     (src / "ab.md").write_text(SOURCE.replace("id: demo", "id: alpha-beta"), "utf-8")
     result = run(src, out, clock=T1)
     assert "B012" not in codes(result) and [d.new for d in result.decks] == [0]
     # the deck the renamed file made meanwhile: its file now builds the old deck again
     b013 = [d for d in result.diagnostics if d.code == "B013"]
-    assert len(b013) == 1 and "../sources/ab.md now builds deck 'alpha-beta'" in b013[0].message
+    assert len(b013) == 1 and "ab.md now builds deck 'alpha-beta'" in b013[0].message
+    assert "`tag:ab`" in b013[0].message
 
 
 def test_a_changed_id_is_pointed_at_the_old_one(src: Path, tmp_path: Path) -> None:
@@ -478,8 +482,8 @@ def test_a_changed_id_is_pointed_at_the_old_one(src: Path, tmp_path: Path) -> No
     (src / "demo.md").write_text(SOURCE.replace("id: demo", "id: demo-2"), "utf-8")
     result = run(src, out, clock=T1)
     b012 = [d for d in result.diagnostics if d.code == "B012"]
-    assert len(b012) == 1 and "../sources/demo.md now builds deck 'demo-2'" in b012[0].message
-    assert "set `id: demo`" in b012[0].message and "B013" not in codes(result)
+    assert len(b012) == 1 and "demo.md now builds deck 'demo-2'" in b012[0].message
+    assert "set it back to `id: demo`" in b012[0].message and "B013" not in codes(result)
 
 
 def test_a_deleted_source_is_reported_and_forgotten_on_request(src: Path, tmp_path: Path) -> None:
@@ -496,3 +500,76 @@ def test_a_deleted_source_is_reported_and_forgotten_on_request(src: Path, tmp_pa
     result = run(src, out, clock=T1, forget_removed=True)
     assert result.forgotten_decks == ["other"] and set(read_lock(out).decks) == {"demo"}
     assert "B013" not in codes(run(src, out, clock=T1))
+
+
+OTHER = (
+    SOURCE.replace("id: demo", "id: other")
+    .replace("Alpha", "Gamma")
+    .replace("Beta", "Delta")
+    .replace("object buckets", "tape archives")
+    .replace("block volumes", "memory pages")
+    .replace("per request made", "per tape mounted")
+    .replace("per provisioned gigabyte", "per memory hour")
+    .replace("Tens of milliseconds", "Hours")
+    .replace("Single-digit milliseconds", "Nanoseconds")
+)
+
+
+def test_swapped_ids_are_pointed_out_on_both_files(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    write_source(src, OTHER, "other.md")
+    run(src, out)
+    (src / "demo.md").write_text(SOURCE.replace("id: demo", "id: other"), "utf-8")
+    (src / "other.md").write_text(OTHER.replace("id: other", "id: demo"), "utf-8")
+    result = run(src, out, clock=T1)
+    b012 = sorted(d.format() for d in result.diagnostics if d.code == "B012")
+    assert len(b012) == 2 and "B013" not in codes(result)
+    assert "demo.md:2:1: B012" in b012[0] and "set `id: demo` here" in b012[0]
+    assert "other.md:2:1: B012" in b012[1] and "set `id: other` here" in b012[1]
+    assert all("swapped ids or reused a file name" in m for m in b012)
+
+
+def test_a_renamed_file_whose_old_name_is_reused_is_pointed_out(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    write_source(src, SOURCE.replace("id: demo\n", ""), "a.md")
+    (src / "demo.md").unlink()
+    run(src, out)
+    (src / "a.md").rename(src / "a2.md")
+    write_source(src, OTHER.replace("id: other\n", ""), "a.md")
+    result = run(src, out, clock=T1)
+    b012 = [d for d in result.diagnostics if d.code == "B012"]
+    assert len(b012) == 1 and "a2.md:" in b012[0].format()
+    assert "deck 'a'" in b012[0].message and "set `id: a` here" in b012[0].message
+
+
+def test_a_moved_output_folder_reports_no_deleted_source(src: Path, tmp_path: Path) -> None:
+    write_source(src, OTHER, "other.md")
+    run(src, tmp_path / "decks")
+    (tmp_path / "elsewhere").mkdir()
+    moved = tmp_path / "elsewhere" / "decks"
+    (tmp_path / "decks").rename(moved)
+    # the lock's paths are relative to its old place: nothing can be said, so nothing is
+    result = run(src / "demo.md", moved, clock=T1, forget_removed=True)
+    assert "B013" not in codes(result) and result.forgotten_decks == []
+    assert set(read_lock(moved).decks) == {"demo", "other"}
+
+
+def test_forgetting_a_deck_does_not_also_warn_about_it(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    write_source(src, OTHER, "other.md")
+    run(src, out)
+    (src / "other.md").unlink()
+    result = run(src, out, clock=T1, forget_removed=True)
+    assert result.forgotten_decks == ["other"] and "B013" not in codes(result)
+
+
+def test_a_linked_sources_folder_keeps_the_lock_as_it_is(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    run(src, out)
+    before = (out / "cardgen.lock").read_bytes()
+    real = tmp_path / "elsewhere" / "real-sources"
+    real.parent.mkdir()
+    src.rename(real)
+    src.symlink_to(real, target_is_directory=True)
+    run(src, out, clock=T1)
+    assert (out / "cardgen.lock").read_bytes() == before

@@ -571,3 +571,68 @@ def test_build_refuses_an_empty_output_folder(here: Path) -> None:
     r = run("build", "-o", "", "sources")
     assert r.exit_code == 2 and "is empty; give a folder" in r.output
     assert sorted(p.name for p in here.iterdir()) == ["sources"]  # nothing written
+
+
+# --------------------------------------------------------------------------------------------
+# QA 2a: the same source named twice, scalar tags, empty --ignore, nan offsets, show on a folder
+
+
+def test_a_source_named_twice_is_read_once(here: Path) -> None:
+    write(here, "sources/x.md", OK)
+    write(here, "sources/y.md", OK.replace("# Ok", "# Why"))
+    for paths in (["sources/x.md", "sources/x.md"], ["sources/x.md", "sources/"]):
+        r = run("check", *paths)
+        assert (r.exit_code, r.output) == (0, "All checks passed.\n"), paths
+    r = run("check", "sources/x.md", "./sources/../sources/x.md", "sources/x.md")
+    assert (r.exit_code, r.output) == (0, "All checks passed.\n")
+    r = run("build", "--format", "apkg", "-o", "out", "sources/x.md", "sources/")
+    assert r.exit_code == 0, r.output
+    assert "P022" not in r.output
+    assert sorted(p.name for p in (here / "out").glob("*.apkg")) == ["x.apkg", "y.apkg"]
+    assert [line.split(":")[0] for line in r.output.splitlines() if ".apkg:" in line] == [
+        "out/x.apkg",
+        "out/y.apkg",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "what"),
+    [("5", "a number (5)"), ("true", "true/false (true)"), ("[a, 2.5]", "a number (2.5)")],
+)
+def test_number_and_boolean_tags_are_p011(here: Path, value: str, what: str) -> None:
+    write(here, "t.md", OK.replace("source: x\n", f"source: x\ntags: {value}\n"))
+    r = run("check", "t.md")
+    assert r.exit_code == 1, r.output
+    assert r.output.startswith(
+        f"t.md:3:1: P011 error: `tags` must be a list of non-empty strings: {what} is not a "
+        "string; quote it to make it a tag\n"
+    ), r.output
+    r = run("show", "--json", "t.md")
+    assert r.exit_code == 1 and r.stdout == ""
+
+
+def test_empty_ignore_is_bad_usage(here: Path) -> None:
+    write(here, "sources/ok.md", OK)
+    for value in ("", " ", ","):
+        for command in ("check", "build"):
+            r = run(command, "--ignore", value, "sources")
+            assert r.exit_code == 2, (command, value, r.output)
+            assert "'--ignore'" in r.output and "is empty" in r.output, r.output
+    assert not (here / "decks").exists()
+
+
+@pytest.mark.parametrize("value", ["nan,0", "0,NaN", "inf,0", "0,-inf"])
+def test_back_offset_must_be_finite_numbers(here: Path, value: str) -> None:
+    write(here, "sources/ok.md", OK)
+    r = run("build", "-o", "out", "--back-offset", value)
+    assert r.exit_code == 2, r.output
+    assert "'--back-offset'" in r.output and "must be numbers of millimetres" in r.output
+    assert "±30" not in r.output and not (here / "out").exists()
+
+
+def test_show_on_a_folder_says_it_takes_one_file(here: Path) -> None:
+    write(here, "sources/ok.md", OK)
+    r = run("show", "sources")
+    assert r.exit_code == 2, r.output
+    assert "sources is a folder: `cardgen show` takes one source file" in r.output, r.output
+    assert "cardgen show sources/ok.md" in r.output and "cardgen check sources" in r.output

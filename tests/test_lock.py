@@ -294,3 +294,25 @@ def test_a_scenario_with_a_new_question_and_an_old_answer_is_new() -> None:
         200,
     )
     assert [d.status for d in plan.notes] == ["new"] and len(plan.removed_now) == 1
+
+
+_entries = st.dictionaries(
+    _text,
+    st.builds(
+        Entry,
+        hash=_hex,
+        mod=st.integers(0, 10**10),
+        model=st.sampled_from(["qa", "cloze"]),
+        cards=st.integers(1, 5),
+        identity=_text,
+        facts=st.lists(_hex, max_size=2).map(tuple),
+    ),
+    max_size=6,
+)
+
+
+@fuzz_settings(200)
+@given(_entries, _entries, _text)
+def test_the_facts_of_a_packed_deck_are_read_without_decoding_it(notes, removed, source) -> None:
+    deck = DeckLock(notes, removed, source)
+    assert lockmod.packed_facts(lockmod.pack(deck)) == lockmod.fact_set(deck)

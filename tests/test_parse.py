@@ -358,3 +358,54 @@ def test_scenario_links_to_a_subject_named_by_its_explicit_id() -> None:
     doc, diags = parse_text(text, "t.md")
     assert doc is not None, diags
     assert [s.subject for s in doc.scenarios] == ["Amazon SNS", "Amazon SQS", "Kinesis", "", ""]
+
+
+# --------------------------------------------------------------------------------------------
+# QA 2a: a source reached twice is read once; tags that YAML reads as numbers or booleans
+
+
+def test_discover_reads_a_file_reached_twice_once_in_first_seen_order(tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    for name in ("a.md", "b.md", "c.md"):
+        (sources / name).parent.mkdir(exist_ok=True)
+        (sources / name).write_text(f"# {name}\n\n- q → a\n", encoding="utf-8")
+    b = sources / "b.md"
+    found, diags = discover([b, sources, sources / ".." / "sources" / "a.md", sources, b])
+    assert diags == []
+    assert [(f.name, root) for f, root in found] == [
+        ("b.md", sources),  # named first: kept where it was first seen, with its own root
+        ("a.md", sources),
+        ("c.md", sources),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("5", ": a number (5) is not a string; quote it to make it a tag"),
+        ("-0.5", ": a number (-0.5) is not a string; quote it to make it a tag"),
+        ("true", ": true/false (true) is not a string; quote it to make it a tag"),
+        ("[aws, no]", ": true/false (no) is not a string; quote it to make it a tag"),
+        ("[a, 5, {x: 1}]", ""),
+        ("{x: 1}", ""),
+        ("[[a]]", ""),
+        ("", ""),
+    ],
+)
+def test_tags_that_are_not_strings_are_p011_at_the_key(value: str, problem: str) -> None:
+    doc, diags = parse_text(f"---\nsource: x\ntags: {value}\n---\n# T\n\n- q → a\n", "t.md")
+    assert [d.format() for d in diags] == [
+        f"t.md:3:1: P011 error: `tags` must be a list of non-empty strings{problem}"
+    ]
+    assert doc.tags == ()
+
+
+def test_string_tags_stay_as_written() -> None:
+    text = "---\ntags: {}\n---\n# T\n\n- q → a\n"
+    for value, tags in (
+        ("aws", ("aws",)),  # one tag as a string (docs/source-format.md)
+        ('"5"', ("5",)),
+        ("['5', 'true', dva-c02, 2024-05-01]", ("5", "true", "dva-c02", "2024-05-01")),
+    ):
+        doc, diags = parse_text(text.replace("{}", value), "t.md")
+        assert [d for d in diags if d.is_error] == [] and doc.tags == tags, value
