@@ -57,6 +57,8 @@ class LockError(ValueError):
     def __init__(self, message: str, near: str = "") -> None:
         super().__init__(message)
         self.near = near
+        self.start = 0  # where to look for `near` from (the deck it is in)
+        self.pos: int | None = None  # or exactly where the problem is
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,9 @@ def parse(text: str) -> Lock:
             lock.decks.set_packed(deck_id, pack(_deck(deck_id, obj)))
             deck_errors[deck_id] = None
         except LockError as exc:
+            if exc.near == deck_id:
+                exc.pos = at  # the deck itself: its value, on its key's line
+            exc.start = at  # an entry: its key, within this deck
             deck_errors[deck_id] = exc
         return end
 
@@ -279,10 +284,11 @@ def _position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def _near(text: str, key: str) -> tuple[int, int]:
-    """Where the JSON key `key` first appears (as cardgen writes it, or ASCII-escaped)."""
+def _near(text: str, key: str, start: int = 0) -> tuple[int, int]:
+    """Where the JSON key `key` first appears from `start` (as cardgen writes it, or
+    ASCII-escaped)."""
     for quoted in (json.dumps(key, ensure_ascii=False), json.dumps(key)):
-        at = text.find(quoted + ":")
+        at = text.find(quoted + ":", start)
         if at >= 0:
             return _position(text, at)
     return 1, 1
@@ -327,7 +333,12 @@ def read(path: Path, shown: str) -> tuple[Lock | None, list[Diagnostic]]:
             error(Loc(shown), "B010", f"lock file is damaged (nested too deeply); {RESET_HINT}")
         ]
     except ValueError as exc:
-        line, col = _near(text, exc.near) if isinstance(exc, LockError) and exc.near else (1, 1)
+        if isinstance(exc, LockError) and exc.pos is not None:
+            line, col = _position(text, exc.pos)
+        elif isinstance(exc, LockError) and exc.near:
+            line, col = _near(text, exc.near, exc.start)
+        else:
+            line, col = 1, 1
         return None, [
             error(Loc(shown, line, col), "B010", f"lock file is damaged ({exc}); {RESET_HINT}")
         ]

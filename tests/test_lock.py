@@ -316,3 +316,23 @@ _entries = st.dictionaries(
 def test_the_facts_of_a_packed_deck_are_read_without_decoding_it(notes, removed, source) -> None:
     deck = DeckLock(notes, removed, source)
     assert lockmod.packed_facts(lockmod.pack(deck)) == lockmod.fact_set(deck)
+
+
+def _b010(tmp_path, text: str) -> str:
+    path = tmp_path / "cardgen.lock"
+    path.write_text(text, encoding="utf-8")
+    lock, diags = lockmod.read(path, "cardgen.lock")
+    assert lock is None and len(diags) == 1
+    return diags[0].format()
+
+
+def test_b010_points_into_the_deck_that_is_damaged(tmp_path) -> None:
+    good = '{"hash": "h", "mod": 1}'
+    bad = '{"hash": "h", "mod": "1"}'
+    head = '{"format": "cardgen-lock", "version": 1, "decks": {\n'
+    # a repeated deck id whose second copy is bad: the second copy's entry
+    text = head + f' "a": {{"notes": {{"k": {good}}}}},\n "a": {{"notes": {{"k": {bad}}}}}\n}}}}'
+    assert _b010(tmp_path, text).startswith("cardgen.lock:3:")
+    # a deck named like a field of another deck: the deck itself, not the field
+    text = head + f' "b": {{"notes": {{"k": {good}}}}},\n "notes": []\n}}}}'
+    assert _b010(tmp_path, text).startswith("cardgen.lock:3:")
