@@ -486,3 +486,72 @@ def test_images_are_imported_as_media_under_content_names(tmp_path: Path) -> Non
     with zipfile.ZipFile(decks / "pics.apkg") as zf:
         (new_name,) = json.loads(zf.read("media")).values()
     assert new_name != name and new_name.endswith(".png")
+
+
+TWINS = """---
+id: twins
+source: test
+---
+
+# Twins
+
+| Feature | Alpha | Beta |
+|---|---|---|
+| Storage | Buckets of objects | Volumes of blocks |
+
+## Exam traps
+
+{traps}
+"""
+
+
+def test_traps_with_the_same_opening_keep_their_own_history(tmp_path: Path) -> None:
+    # Untitled traps whose first 8 words are the same: reordering or removing one must never
+    # hand a note (and its review history) to the other.
+    head = "- Alpha and Beta both share the same opening words here"
+    first, second = f"{head}: the **first fact** holds.", f"{head}: the **second fact** holds."
+    src = tmp_path / "sources"
+    src.mkdir()
+    source = src / "twins.md"
+    decks = tmp_path / "decks"
+
+    def build_with(traps: list[str], clock: int) -> None:
+        source.write_text(TWINS.format(traps="\n".join(traps)), encoding="utf-8")
+        result = build([src], BuildOptions(output=decks, formats=("apkg",), clock=clock))
+        assert not result.errors, [d.format() for d in result.errors]
+
+    def fact_of(col: Collection, card_id: int) -> str:
+        text = col.get_card(card_id).note()["Text"]
+        return "first" if "first" in text else "second"
+
+    build_with([first, second], T0)
+    col = Collection(str(tmp_path / "c.anki2"))
+    try:
+        import_apkg(col, decks / "twins.apkg")
+        studied = {}
+        for cid in col.find_cards("tag:cloze"):
+            card = col.get_card(cid)
+            card.start_timer()
+            col.sched.answerCard(card, 4 if fact_of(col, cid) == "first" else 2)
+            studied[cid] = (fact_of(col, cid), history(col, cid))
+        assert sorted(f for f, _ in studied.values()) == ["first", "second"]
+        col.close()
+        build_with([second, first], T1)  # reordered
+        col = Collection(str(tmp_path / "c.anki2"))
+        log = import_apkg(col, decks / "twins.apkg")
+        assert len(log.new) == 0
+        assert {cid: (fact_of(col, cid), history(col, cid)) for cid in studied} == studied
+        col.close()
+        build_with([second], T1 + 60)  # the first removed
+        col = Collection(str(tmp_path / "c.anki2"))
+        import_apkg(col, decks / "twins.apkg")
+        removed = {col.get_note(n).guid for n in col.find_notes("tag:cardgen::removed")}
+        for cid, (fact, hist) in studied.items():
+            note = col.get_card(cid).note()
+            if fact == "second":
+                assert "second fact" in note["Text"] and history(col, cid) == hist
+                assert note.guid not in removed
+            else:
+                assert note.guid in removed  # the marker: its own note, nobody else's
+    finally:
+        col.close()
