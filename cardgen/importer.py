@@ -37,6 +37,7 @@ from cardgen.model import Loc
 from cardgen.parse import (
     TIP_HEADERS,
     TRAP_WORDS,
+    _looks_utf16,
     normalise_text,
     parse_text,
     plain_label,
@@ -377,6 +378,9 @@ class _Split:
     strong: bool = True  # backed by evidence beyond capitalisation alone
     k: int = 0  # words in the head
     runner_up: _Split | None = None
+    # every reading of the cell, for a header whose name turns out to collide with another's
+    cands: list[_Split] = field(default_factory=list, repr=False)
+    collided: str = ""  # the shorter name given up because other columns share it
 
     @property
     def margin(self) -> float:
@@ -486,7 +490,60 @@ def _split_header(cell: str, corpus: _Corpus, exclude: Iterable[int]) -> _Split:
             score += 0.3 * k
             head, tail = cell.strip(), ""
         cands.append(_Split(head, tail, score, strong, k))
-    return _rank(cands)
+    best = _rank(cands)
+    best.cands = cands
+    return best
+
+
+def _name_key(name: str) -> str:
+    return slugify(name) or name.lower()
+
+
+def _distinct_names(splits: dict[int, _Split]) -> None:
+    """Lengthen subject names that came out the same in several header cells.
+
+    Two columns are two subjects: a split that gives them the same name (`S3 Glacier` for
+    `S3 Glacier Instant Retrieval …` and `S3 Glacier Deep Archive …`) cut the names short, and
+    the page's use of the shared start (`S3 Glacier tiers compared`) was no evidence for it.
+    Each such cell takes its best longer reading instead, unless its tagline already starts
+    like a phrase (`Amazon S3 Object storage …` next to `Amazon S3 Glacier Archive …`) and the
+    others can move away from it. A lengthened name rests on its form alone, so it is reported
+    as unsure unless the page uses it elsewhere. Cells that are the same text stay as they are
+    (renamed and reported as duplicates, `I013`).
+    """
+    for _ in range(MAX_LABEL_WORDS):
+        groups: dict[str, list[int]] = {}
+        for j, sp in splits.items():
+            groups.setdefault(_name_key(sp.head), []).append(j)
+        moved = False
+        for group in groups.values():
+            if len({f"{splits[j].head} {splits[j].tail}" for j in group}) < 2:
+                continue  # one cell repeated: nothing tells the columns apart
+            movable = [j for j in group if any(c.k > splits[j].k for c in splits[j].cands)]
+            loose = [j for j in movable if not _tail_starts_phrase(splits[j].tail)]
+            targets = loose if len(group) - len(loose) <= 1 else movable
+            for j in targets:
+                old = splits[j]
+                longer = sorted(
+                    (c for c in old.cands if c.k > old.k), key=lambda c: (-c.score, c.k)
+                )
+                best = longer[0]
+                new = _Split(best.head, best.tail, best.score, best.strong, best.k)
+                new.cands, new.collided = old.cands, old.collided or old.head
+                if len(longer) > 1:
+                    new.runner_up = longer[1]
+                # the shorter name was no reading at all; what is left is form alone
+                new.strong = best.strong and new.margin >= UNSURE_MARGIN
+                splits[j] = new
+                moved = True
+        if not moved:
+            return
+
+
+def _tail_starts_phrase(tail: str) -> bool:
+    """A tagline that starts like a phrase: a capitalised word, then a lower-case one."""
+    words = tail.split()
+    return len(words) >= 2 and _kind(words[0]) == "cap" and _kind(words[1]) in ("low", "conn")
 
 
 def _split_row(
@@ -633,6 +690,7 @@ class _Block:
     text: str = ""
     extra: tuple[str, ...] = ()
     table: _Table | None = None
+    raw: str = ""  # a paragraph's or trap's line as the page has it (emoji aside)
 
 
 def _cells(line: str) -> list[tuple[str, int]]:
@@ -716,6 +774,10 @@ def _residue_kind(s: str) -> str:
         return "footer"
     if low in MENU_LINES or low.rstrip(" ›»>") in MENU_LINES:
         return "navigation"
+    # menu entries side by side (`Privacy · Terms · Contact`)
+    entries = re.split(r"\s+[·•|]\s+", low)
+    if len(entries) >= 2 and all(e in MENU_LINES for e in entries):
+        return "navigation"
     if not _strip_emoji(s):
         return "decoration"
     parts = re.split(r"\s+[·•|]\s+", low)
@@ -733,6 +795,8 @@ _PAGE_META = re.compile(
 
 def _attribution_parts(s: str) -> list[str] | None:
     parts = [p.strip() for p in re.split(r"\s+[·•]\s+", s.strip())]
+    # a label in front (`Sources: AWS documentation · …`) is no part of the source
+    parts[0] = _SOURCE_LABEL.sub("", parts[0])
     if len(parts) < 2 or len(parts) > 6 or len(s) > 140:
         return None
     if not all(p and _words(p) <= 6 for p in parts):
@@ -744,6 +808,7 @@ def _attribution_parts(s: str) -> list[str] | None:
     return parts
 
 
+_SOURCE_LABEL = re.compile(r"^(?:sources?|credits?)\s*(?::|[—–]\s)\s*", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
@@ -811,9 +876,34 @@ def _looks_like_content(s: str) -> bool:
 
 
 def _is_nav_like(s: str) -> bool:
-    """A navigation link or footer entry: residue, or a short label-like line."""
+    """A navigation link or footer entry: residue, a link to the next page, or a short
+    label-like line."""
     s = s.strip()
-    return bool(_residue_kind(s)) or (_words(s) <= 5 and len(s) <= 40 and _is_label_like(s))
+    return (
+        bool(_residue_kind(s))
+        or _is_nav_link(s)
+        or (_words(s) <= 5 and len(s) <= 40 and _is_label_like(s))
+    )
+
+
+# A link to the next or previous page (`Next: Conditional Access vs Identity Protection →`,
+# `← Previous`, `Read next › …`): a navigation word with a colon or an arrow, or an arrow first;
+# no sentence, whatever the length of the linked page's title.
+_NAV_LINK = re.compile(
+    r"^(?:(?:up next|read next|next|previous|prev|next article|previous article|older|newer|"
+    r"continue reading|back to)\b\s*(?::|→|»|›|->|>|\s.*(?:→|»|›|->|>)$)|[←«‹]|<-)",
+    re.IGNORECASE,
+)
+
+
+def _is_nav_link(s: str) -> bool:
+    s = _strip_emoji(s)
+    return (
+        bool(_NAV_LINK.match(s))
+        and _words(s) <= 16
+        and not re.search(r"[.!?][\"'’”)\]]*$", s)
+        and not _QARROW.search(s)
+    )
 
 
 def _caps_lead(tokens: Sequence[str]) -> int:
@@ -1010,7 +1100,11 @@ class _Importer:
         footer_from = 0
         if attribution and all(
             no - 1 not in table_lines
-            and (_residue_kind(s) or (_words(s) <= 12 and not _looks_like_content(s)))
+            and (
+                _residue_kind(s)
+                or _is_nav_link(s)
+                or (_words(s) <= 12 and not _looks_like_content(s))
+            )
             for no in range(attribution + 1, len(self.lines) + 1)
             if (s := self.lines[no - 1].strip())
         ):
@@ -1018,20 +1112,31 @@ class _Importer:
         # trailing navigation: a run of short lines at the very end of the page, after the
         # attribution or at least two of them (one short last line may be content); it stops
         # at content, and a section heading right above it (`Summary`) claims it as its text
-        tail = len(self.lines) + 1
+        # (an attribution line in the run is passed over: it is the source, not content); links
+        # to other pages and residue at the end of the run are navigation in any case
+        tail = sure_tail = len(self.lines) + 1
         run = 0
         stop = ""
+        sure = True
         for no in range(len(self.lines), first_content, -1):
             s = self.lines[no - 1].strip()
-            if no - 1 in table_lines or no == attribution:
+            if no - 1 in table_lines:
                 break
-            if s and (not _is_nav_like(s) or (not _residue_kind(s) and _looks_like_content(s))):
+            if no == attribution:
+                if no == len(self.lines) or sure:
+                    continue
+                break
+            nav = bool(_residue_kind(s)) or _is_nav_link(s)
+            if s and not nav and (not _is_nav_like(s) or _looks_like_content(s)):
                 stop = s
                 break
             tail = no
             run += bool(s)
+            sure = sure and (nav or not s)
+            if sure:
+                sure_tail = no
         if (run < 2 and not footer_from) or _is_section_heading(stop):
-            tail = len(self.lines) + 1
+            tail = sure_tail
         for no, raw in enumerate(self.lines, 1):
             if no - 1 in table_lines or not raw.strip():
                 continue
@@ -1066,16 +1171,23 @@ class _Importer:
         names: list[str] = []
         columns = [t.header[0]]  # per pasted column: the subject's name, or the tip header
         name_keys: dict[str, int] = {}
+        splits: dict[int, _Split] = {}
+        for j in range(1, len(t.header)):
+            if j == t.tip_col:
+                continue
+            cell = t.header[j]
+            if not cell:
+                cell = f"Subject {j}"
+                loc = self.loc(t.line, t.header_cols[j])
+                self.diags.append(warning(loc, "I013", f"empty header cell; named it {cell!r}"))
+            splits[j] = _split_header(cell, self.corpus, t.header_segs)
+        _distinct_names(splits)
         for j in range(1, len(t.header)):
             if j == t.tip_col:
                 columns.append(t.header[j])
                 continue
-            cell = t.header[j]
             loc = self.loc(t.line, t.header_cols[j])
-            if not cell:
-                cell = f"Subject {j}"
-                self.diags.append(warning(loc, "I013", f"empty header cell; named it {cell!r}"))
-            split = _split_header(cell, self.corpus, t.header_segs)
+            split = splits[j]
             name = self._unique(split.head, name_keys, loc, "subject name")
             names.append(name)
             columns.append(name)
@@ -1089,12 +1201,18 @@ class _Importer:
                         if alt.tail
                         else f"; or {alt.head!r} with no tagline"
                     )
+                why = (
+                    f" ({split.collided!r} alone would name other columns too)"
+                    if split.collided
+                    else ""
+                )
                 self.diags.append(
                     warning(
                         loc,
                         "I003",
                         f"unsure where the subject name ends: took {split.head!r}"
                         + (f" — {split.tail!r}" if split.tail else " (no tagline)")
+                        + why
                         + alt_text,
                     )
                 )
@@ -1287,7 +1405,8 @@ class _Importer:
             lead = re.match(r"^([A-Za-z][A-Za-z .;]{0,20}):\s+(.*)$", s)
             if lead and lead.group(1).strip().lower() in SECTION_LEADS and not trap_run:
                 self.blocks.append(_Block("heading", no, lead.group(1).strip()))
-                self.blocks.append(_Block("para", no, lead.group(2).strip()))
+                para = lead.group(2).strip()
+                self.blocks.append(_Block("para", no, para, raw=para))
                 section, trap_run = "note", False
                 continue
             pairs = self._scenarios(no, s) if _QARROW.search(s) else []
@@ -1323,13 +1442,14 @@ class _Importer:
                         no,
                         parts.text.strip(),
                         (parts.title, parts.sep, str(parts.lead_caps)),
+                        raw=s,
                     )
                 )
                 trap_run = True
                 continue
             trap_run = False
             if section == "note":
-                self.blocks.append(_Block("para", no, s))
+                self.blocks.append(_Block("para", no, s, raw=s))
             else:
                 self.blocks.append(_Block("unplaced", no, s))
                 self.diags.append(
@@ -1340,6 +1460,7 @@ class _Importer:
                         f"{_clip(s)!r}",
                     )
                 )
+        self._settle_sections()
         if not self.title:
             self.title = " vs ".join(dict.fromkeys(self.subjects)) or "Imported page"
             self.diags.append(
@@ -1354,6 +1475,43 @@ class _Importer:
                     "add `source:` to the front matter by hand",
                 )
             )
+
+    def _settle_sections(self) -> None:
+        """Make each page section all traps or all note, in the page's order.
+
+        A section under a heading without "trap" in it may hold both trap-like paragraphs (an
+        ALL-CAPS lead, `Don't confuse:`) and plain ones. Split between a note and a trap list,
+        its paragraphs would be torn apart (and a note after a trap would need a heading the
+        page does not have), so the section is settled as a whole: traps when its heading warns
+        (`Watch out`, `Common mistakes`) or when traps are at least as many as plain paragraphs
+        (unless the heading names a summary or note: `Summary`, `Bottom line`); else a note,
+        the traps' text kept as it stands.
+        """
+        bounds = [i for i, b in enumerate(self.blocks) if b.kind in ("heading", "table")]
+        for n, h in enumerate(bounds):
+            head = self.blocks[h]
+            if head.kind != "heading" or any(w in head.text.lower() for w in TRAP_WORDS):
+                continue
+            end = bounds[n + 1] if n + 1 < len(bounds) else len(self.blocks)
+            body = self.blocks[h + 1 : end]
+            paras = [b for b in body if b.kind == "para"]
+            traps = [b for b in body if b.kind == "trap"]
+            if not paras or not traps:
+                continue
+            plain = head.text.lower()
+            note_heading = plain in SECTION_LEADS or bool(
+                re.search(r"\bsummary\b|\btakeaways?\b|\boverview\b", plain)
+            )
+            as_traps = bool(TRAPPY.search(head.text)) or (
+                len(traps) >= len(paras) and not note_heading
+            )
+            for b in body:
+                if as_traps and b.kind == "para":
+                    parts = _trap_parts(b.raw, self.corpus) or _TrapParts("", "", b.raw, 0)
+                    b.kind, b.text = "trap", parts.text.strip()
+                    b.extra = (parts.title, parts.sep, str(parts.lead_caps))
+                elif not as_traps and b.kind == "trap":
+                    b.kind, b.text, b.extra = "para", b.raw, ()
 
     def _undecorated(self, no: int, s: str, what: str) -> str:
         """`s` without the emoji at its ends, each dropped run reported (`I001`)."""
@@ -1499,6 +1657,7 @@ class _Importer:
         note_heading = ""  # the page heading whose section we are in
         pending_list = False
         prev = ""
+        nxt_kind = {id(a): b.kind for a, b in zip(self.blocks, self.blocks[1:])}
         for b in self.blocks:
             kind_before, prev = prev, b.kind
             if pending_list and b.kind not in ("scenario", "trap"):
@@ -1513,8 +1672,13 @@ class _Importer:
                 current = "table"
                 continue
             if b.kind == "heading":
-                kind = "trap" if any(w in b.text.lower() for w in TRAP_WORDS) else "note"
-                out += [f"## {_esc(b.text, block_start=False)}", ""]
+                text = b.text
+                kind = "trap" if any(w in text.lower() for w in TRAP_WORDS) else "note"
+                if kind == "note" and nxt_kind.get(id(b)) == "trap" and TRAPPY.search(text):
+                    # a warning heading (`Watch out`) over traps: the parser reads a trap list
+                    # only under a heading that says "trap"
+                    text, kind = f"{text} — {TRAPS_HEADING.lower()}", "trap"
+                out += [f"## {_esc(text, block_start=False)}", ""]
                 current, note_heading = kind, b.text
                 continue
             if b.kind == "para":
@@ -1778,6 +1942,8 @@ def decode_page(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
             error(loc, "I010", f"page is {len(data):,} bytes; the limit is {MAX_PAGE_BYTES:,}")
         ]
     if b"\x00" in data:
+        if _looks_utf16(data):
+            return None, [error(loc, "I010", "page is UTF-16 text; save it as UTF-8")]
         return None, [error(loc, "I010", "page looks binary (contains NUL bytes)")]
     try:
         text = data.decode("utf-8")

@@ -643,3 +643,171 @@ def test_an_emoji_dropped_from_the_title_is_reported():
     assert facts(markdown)["title"] == "Kafka vs Kinesis"
     [dropped] = [d for d in diags if d.code == "I001"]
     assert dropped.format() == "p.txt:1:1: I001 warning: dropped the decoration '🔥' from the title"
+
+
+# --------------------------------------------------------------------------------------------
+# A QA reviewer's second round (pages in the style of the issue, cut to the defect)
+
+GLACIER_HEADER = (
+    "| Feature | S3 Glacier Instant Retrieval Millisecond access for rarely used data "
+    "| S3 Glacier Flexible Retrieval Minutes to hours, free bulk retrievals "
+    "| S3 Glacier Deep Archive Cheapest storage, 12-hour retrieval |\n|---|---|---|---|\n"
+    "| Retrieval Time Deep Archive standard retrieval is within 12 hours | Milliseconds "
+    "| 1-5 minutes (expedited) to 12 hours | 12 to 48 hours |\n"
+    "| Price per GB | Highest of the three | Lower | Lowest |\n"
+)
+GLACIER_NAMES = [
+    ("S3 Glacier Instant Retrieval", "Millisecond access for rarely used data"),
+    ("S3 Glacier Flexible Retrieval", "Minutes to hours, free bulk retrievals"),
+    ("S3 Glacier Deep Archive", "Cheapest storage, 12-hour retrieval"),
+]
+
+
+def test_header_names_that_would_collide_are_lengthened_and_reported():
+    # the title uses `S3 Glacier` on its own, which made it look like every column's name
+    page = f"S3 Glacier tiers compared\n{GLACIER_HEADER}Examtopics Digest · SAA-C03 · 2026-05-05\n"
+    markdown, diags = import_page(page, "p.txt")
+    got = facts(markdown)
+    assert [(s["name"], s["tagline"]) for s in got["subjects"]] == GLACIER_NAMES
+    assert not [d for d in diags if d.code == "I013"]
+    unsure = [d for d in diags if d.code == "I003"]
+    assert [d.loc.col for d in unsure] == [13, 84, 155]
+    assert "'S3 Glacier' alone would name other columns too" in unsure[0].message
+    # with the full names used elsewhere, the same names and nothing to report
+    used = (
+        f"S3 Glacier tiers compared\n{GLACIER_HEADER}Decision Tree\n"
+        "Need millisecond access? → S3 Glacier Instant Retrieval. Can wait 12 hours? → "
+        "S3 Glacier Deep Archive. Need free bulk retrievals? → S3 Glacier Flexible Retrieval.\n"
+    )
+    markdown, diags = import_page(used, "p.txt")
+    assert [(s["name"], s["tagline"]) for s in facts(markdown)["subjects"]] == GLACIER_NAMES
+    assert not [d for d in diags if d.code in ("I003", "I013")]
+
+
+def test_a_name_that_is_the_start_of_another_keeps_its_tagline():
+    page = (
+        "Amazon S3 storage options\n"
+        "| Feature | Amazon S3 Object storage for anything "
+        "| Amazon S3 Glacier Archive storage at the lowest price |\n|---|---|---|\n"
+        "| Retrieval | Milliseconds | Minutes to hours |\n"
+    )
+    got = facts(import_page(page, "p.txt")[0])
+    assert [(s["name"], s["tagline"]) for s in got["subjects"]] == [
+        ("Amazon S3", "Object storage for anything"),
+        ("Amazon S3 Glacier", "Archive storage at the lowest price"),
+    ]
+    # the same cell twice stays a duplicate (I013), not a made-up longer name
+    twice = "Redis\n| Feature | Redis In-memory store | Redis In-memory store |\n|---|---|---|\n"
+    markdown, diags = import_page(twice + "| Threads | Single | Single |\n", "p.txt")
+    assert [s["name"] for s in facts(markdown)["subjects"]] == ["Redis", "Redis (2)"]
+    assert [d.code for d in diags if d.code == "I013"] == ["I013"]
+
+
+B2B_END = (
+    "Summary\nInvite partners with B2B; build customer sign-in with B2C.\n"
+    "Next: Conditional Access vs Identity Protection →\nPrivacy · Terms\n"
+)
+
+
+@pytest.mark.parametrize(
+    "attribution, ending",
+    [
+        ("Exam Tutor · AZ-500 · 2026\n", B2B_END),  # attribution above the sections
+        ("", B2B_END + "Exam Tutor · AZ-500 · 2026\n"),  # attribution at the very end
+        ("", B2B_END.replace("Next: Conditional Access vs Identity Protection →\n", "")),
+        ("", B2B_END.replace("Privacy · Terms", "Privacy · Terms · Contact")),
+        ("", B2B_END.replace("Next: Conditional", "Next: Microsoft Entra Conditional")),
+    ],
+)
+def test_footer_lines_at_the_end_are_dropped_after_a_summary(attribution: str, ending: str):
+    page = f"Redis vs Memcached\n{KAFKA_TABLE}\n{attribution}{ending}"
+    markdown, diags = import_page(page, "p.txt")
+    got = facts(markdown)
+    assert got["notes"] == [
+        {"title": "Summary", "text": "Invite partners with B2B; build customer sign-in with B2C."}
+    ]
+    assert "Privacy" not in markdown and "Next:" not in markdown
+    footer = [d for d in diags if d.code == "I001"]
+    assert len(footer) == 1 and "Privacy · Terms" in footer[0].message
+    assert ("Next:" in footer[0].message) == ("Next:" in ending)
+    # only the footer: a sentence ending the page stays
+    kept, _ = import_page(page.replace("Privacy · Terms", "Privacy terms apply to B2C."), "p.txt")
+    assert "Privacy terms apply to B2C." in kept
+
+
+def test_a_plain_line_after_a_trap_is_no_invented_section():
+    page = (
+        f"Security Groups vs Network ACLs\n{KAFKA_TABLE}\nDecision Tree\n"
+        "Block one malicious IP address? → Network ACLs.\n"
+        "STATELESS TRAP: NACLs need outbound rules for responses; Security Groups do not.\n"
+        "A security group can reference another security group; a NACL cannot.\n"
+        "NetGuru · ANS-C01 · 2025-12-05\n"
+    )
+    markdown, diags = import_page(page, "p.txt")
+    got = facts(markdown)
+    assert "(continued)" not in markdown
+    assert [t["text"] for t in got["traps"]] == [
+        "NACLs need outbound rules for responses; Security Groups do not.",
+        "A security group can reference another security group; a NACL cannot.",
+    ]
+    assert not got["notes"]
+    # with no heading above them, a plain line after a trap is unplaced and reported
+    bare = page.replace("Decision Tree\nBlock one malicious IP address? → Network ACLs.\n", "")
+    markdown, diags = import_page(bare, "p.txt")
+    assert "(continued)" not in markdown
+    assert [d.loc.line for d in diags if d.code == "I004"] == [7]
+
+
+def test_a_section_stays_together_all_traps_or_all_note():
+    watch = (
+        f"Cloud Run vs GKE\n{KAFKA_TABLE}\n⚠️ Watch out\n"
+        "Cloud Functions 2nd gen runs on Cloud Run under the hood, so the limits converge.\n"
+        "GKE AUTOPILOT still bills for the pods you request, even when idle.\n"
+    )
+    got = facts(import_page(watch, "p.txt")[0])
+    assert not got["notes"]
+    assert [t["text"] for t in got["traps"]] == [
+        "Cloud Functions 2nd gen runs on Cloud Run under the hood, so the limits converge.",
+        "GKE AUTOPILOT still bills for the pods you request, even when idle.",
+    ]
+    # a summary keeps its paragraphs as its note, in order, a trap-like one included
+    summary = watch.replace("⚠️ Watch out", "Summary")
+    markdown, _ = import_page(summary, "p.txt")
+    got = facts(markdown)
+    assert not got["traps"] and "## Exam traps" not in markdown
+    assert got["notes"][0]["title"] == "Summary"
+    assert got["notes"][0]["text"].split("\n\n") == watch.splitlines()[-2:]
+
+
+def test_a_source_label_is_not_part_of_the_source():
+    attribution = "Sources: AWS documentation · DBS-C01 · 2025"
+    page = f"Kafka vs Kinesis\n{KAFKA_TABLE}\n{KAFKA_BODY}{attribution}\n"
+    markdown, _ = import_page(page, "p.txt")
+    doc, _ = parse_text(markdown, "x.md")
+    assert doc.source == "AWS documentation · DBS-C01 · 2025"
+    assert doc.deck.startswith("DBS-C01::")
+
+
+def test_a_utf16_page_is_named_as_such(runner: CliRunner, tmp_path: Path):
+    text = SEED.read_text(encoding="utf-8")
+    for data in (text.encode("utf-16"), text.encode("utf-16-le")):
+        assert [d.message for d in decode_page(data, "p.txt")[1]] == [
+            "page is UTF-16 text; save it as UTF-8"
+        ]
+    assert "binary" in decode_page(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "p.txt")[1][0].message
+    page = tmp_path / "p.txt"
+    page.write_bytes(text.encode("utf-16"))
+    result = runner.invoke(cli, ["import", str(page), "-o", "-"])
+    assert result.exit_code == 1
+    assert f"{page}:1:1: I010 error: page is UTF-16 text; save it as UTF-8" in result.output
+
+
+def test_cli_refuses_an_output_that_is_not_a_markdown_source(runner: CliRunner, tmp_path: Path):
+    out = tmp_path / "y.txt"
+    result = runner.invoke(cli, ["import", str(SEED), "-o", str(out)])
+    assert result.exit_code == 2
+    assert "is not a Markdown source; name it .md (or .markdown)" in result.output
+    assert not out.exists()
+    upper = tmp_path / "y.MARKDOWN"
+    assert runner.invoke(cli, ["import", str(SEED), "-o", str(upper)]).exit_code == 0
+    assert runner.invoke(cli, ["check", str(upper)]).exit_code == 0
