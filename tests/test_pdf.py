@@ -15,7 +15,7 @@ from pypdf.generic import ContentStream
 
 from cardgen import spans
 from cardgen.cards import build_cards
-from cardgen.model import Card, Document
+from cardgen.model import Card, Document, Loc
 from cardgen.parse import parse_file, parse_text
 from cardgen.writers import pdf
 from cardgen.writers.pdf import PdfOptions, card_layout, printed_cards, render_cards, render_sheet
@@ -119,9 +119,8 @@ def runs(page) -> list[Run]:
 
 
 def norm(text: str) -> str:
-    """Extracted text made comparable: no break opportunities, hyphenated line ends joined,
-    whitespace collapsed."""
-    text = text.replace(spans.ZWSP, "").replace(spans.SHY, "")
+    """Extracted text made comparable: hyphenated line ends joined, whitespace collapsed. (Break
+    opportunities are not removed: none may reach the PDF's text layer.)"""
     text = re.sub(r"-\n", "-", text)
     return " ".join(text.split())
 
@@ -650,6 +649,133 @@ def test_words_too_wide_for_the_card_shrink_and_warn():
     assert left - 0.05 <= x < (left + right) / 2
     assert size < pdf.LEGIBLE_PT
     assert [d.code for d in diags] == ["B203"] and "the front needs" in diags[0].message
+
+
+TIP_VALUE = (
+    "This value is intentionally quite long so that it will need to wrap across many lines of a "
+    "card: it describes at length how cross-account access works when both an identity-based "
+    "policy in the trusting account and a resource-based policy in the resource's account have to "
+    "allow the request, except when the resource-based policy names the principal directly, in "
+    "which case only one of them is needed"
+)
+TIP_SOURCE = f"""\
+# Tips
+
+| Feature | IAM role | Resource policy | Exam tip |
+|---|---|---|---|
+| Long value | {TIP_VALUE} | Short and also some more words here to fill the card a little more \
+than before, in a second paragraph that goes on for a while longer | Cross-account access needs \
+both policies to allow the request |
+"""
+
+
+def sizes_on_page(page) -> dict[float, list[str]]:
+    """Font size (pt, as drawn) -> the runs set in it."""
+    found: dict[float, list[str]] = {}
+
+    def visit(text, cm, tm, _font, size):
+        if text.strip():
+            found.setdefault(round(size * tm[0] * cm[0], 2), []).append(text.strip())
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_a_tip_below_the_legible_size_warns():
+    """The tip is set at 0.84 of the card's text: with the answer at 6.75 pt it is 5.67 pt, and
+    B203 says so (it used to look at the answer's size only), naming the smallest size."""
+    doc, _ = parse_text(TIP_SOURCE, "sources/tips.md")
+    data, diags = render_cards(doc, build_cards(doc), PdfOptions(card_size="a8"))
+    back = sizes_on_page(reader(data).pages[1])
+    answer = next(size for size, texts in back.items() if "IAM role" in texts)
+    tip = next(size for size, texts in back.items() if "Tip:" in texts)
+    assert answer >= pdf.LEGIBLE_PT > tip
+    assert tip == pytest.approx(answer * pdf.SUB_REL, abs=0.01)
+    b203 = [d for d in diags if d.code == "B203"]
+    assert len(b203) == 1 and "the back needs" in b203[0].message
+    assert f"needs {int(tip * 10) / 10:.1f} pt" in b203[0].message
+    # the same card on A7 is legible throughout: no warning
+    data, diags = render_cards(doc, build_cards(doc), PdfOptions(card_size="a7"))
+    assert [d for d in diags if d.code == "B203"] == []
+    back = sizes_on_page(reader(data).pages[1])
+    assert min(size for size, texts in back.items() if "Tip:" in texts) >= pdf.LEGIBLE_PT
+
+
+BREAKS_SOURCE = """\
+---
+id: breaks
+source: Break test
+---
+
+# Long words
+
+| Feature | IAM role | Bucket | Exam tip |
+|---|---|---|---|
+| ARN | arn:aws:iam::123456789012:role/very-long-role-name-for-testing-wrapping | \
+s3://my-extremely-long-bucket-name-with-many-dashes/prefix | \
+Resourcebasedpolicieslivewiththeresource and AssumeRoleWithWebIdentity |
+| Code | `arn:aws:sqs:eu-west-1:123456789012:queue-name-that-is-long` | \
+Supercalifragilisticexpialidocious | Pneumonoultramicroscopicsilicovolcanoconiosis |
+"""
+LONG_WORDS = (
+    "Resourcebasedpolicieslivewiththeresource",
+    "AssumeRoleWithWebIdentity",
+    "Supercalifragilisticexpialidocious",
+    "Pneumonoultramicroscopicsilicovolcanoconiosis",
+    "arn:aws:iam::123456789012:role/very-long-role-name-for-testing-wrapping",
+    "s3://my-extremely-long-bucket-name-with-many-dashes/prefix",
+)
+
+
+@pytest.mark.parametrize("size", ["a7", "a8"])
+def test_break_opportunities_stay_out_of_the_text_layer(size):
+    """Long words may break anywhere, but the marks that allow it (zero-width spaces, soft
+    hyphens) are not text: copying or searching the PDF finds "Tip:" and the whole words (they
+    used to come out as "Ti\\xadp:" and "Res\\xadourc\\xade…")."""
+    doc, _ = parse_text(BREAKS_SOURCE, "sources/breaks.md")
+    cards = build_cards(doc)
+    for data in (
+        render_sheet(doc, cards, PdfOptions())[0],
+        render_cards(doc, cards, PdfOptions(card_size=size))[0],
+    ):
+        raw = "\n".join(p.extract_text() for p in reader(data).pages)
+        assert spans.ZWSP not in raw and spans.SHY not in raw
+        joined = "".join(raw.split())  # a word broken across lines joins up again
+        for word in LONG_WORDS:
+            assert word in joined
+        lines = [line.strip() for line in raw.splitlines()]
+        assert len([w for w in LONG_WORDS if not any(w in line for line in lines)]) >= 3
+        for a, b in zip(lines, lines[1:]):  # never between the two characters of "::", "//"
+            assert not (a.endswith((":", "/")) and b.startswith((":", "/"))), (a, b)
+    assert "Tip:" in all_text(data)
+
+
+def test_break_marks_skip_double_colons_and_slashes():
+    content = pdf._Content()
+    loc = Loc("sources/x.md", 1, 1)
+    (arn,) = content.inline("arn:aws:iam::123456789012:role/very-long-role-name", loc)
+    assert arn["z"] == 1 and spans.SHY not in arn["t"]
+    assert arn["t"].split(spans.ZWSP)[:4] == ["arn:", "aws:", "iam::", "123456789012:"]
+    (url,) = content.inline("see s3://my-extremely-long-bucket-name/x", loc)
+    assert url["t"].startswith("see s3://" + spans.ZWSP + "my-")
+    (word,) = content.inline("Supercalifragilisticexpialidocious", loc)
+    assert word["t"].replace(spans.ZWSP, "") == "Supercalifragilisticexpialidocious"
+    assert spans.SHY not in word["t"] and word["t"].count(spans.ZWSP) > 10
+    (short,) = content.inline("short words", loc)
+    assert short == {"t": "short words"}
+
+
+def test_sheet_footer_keeps_a_long_path_on_one_line():
+    path = "sources/" + "a-rather-long-folder-name/" * 5 + "messaging-queues.md"
+    doc, _ = parse_text(SHORT.format(more_traps=""), path)
+    data, diags = render_sheet(doc, [], PdfOptions())
+    assert diags == []
+    page = reader(data).pages[0]
+    footer = [r for r in runs(page) if r.y < 17 * MM]
+    shown = next(r for r in footer if r.text.endswith("messaging-queues.md"))
+    assert shown.text.startswith("…/") and len(shown.text) <= pdf.FOOTER_PATH_CHARS
+    assert path.endswith(shown.text[1:])
+    assert any(r.text.startswith("Source:") for r in footer)
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,8 @@ FACES = {
 }
 TIMESTAMP = 0  # fixed creation time: two builds of the same sources are byte-identical
 LEGIBLE_PT = 6.0  # card text shrunk below this gets a B203 warning
+SUB_REL = 0.84  # size of a card's tip relative to its main text (cards.typ sets it so)
+CODE_REL = 0.92  # size of code relative to the text around it (common.typ sets it so)
 SPLIT_ROW_CHARS = 600  # a table row whose longest cell is longer may break across pages
 
 PAPERS: dict[str, tuple[float, float]] = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
@@ -372,6 +374,38 @@ def _name(ch: str) -> str:
 # Content -> JSON
 
 
+# Break opportunities. `cardgen.spans` marks where a long word may break with zero-width spaces
+# and soft hyphens; left in the text, Typst writes them into the PDF's text layer (and into the
+# font's glyph-to-text map, so that pypdf reads "Ti\xadp" or "Faceb\u200book" even where no
+# break was marked), and copying or searching the PDF fails. So they never reach the text: a span
+# that has any gets `"z": 1` and its text is cut at every break (U+200B) by the template, which
+# joins the pieces with an empty box, a break opportunity with no character. A soft hyphen
+# becomes such a break too (no hyphen is drawn where a long word breaks: Typst's own hyphenation
+# would map the real hyphens of the page to U+00AD as well). No break is left inside "::", "//"
+# or "://" (`arn:aws:iam::123`, `s3://bucket` break after them, not between their characters).
+_BREAK = "\u200b"
+_MARKS = re.compile("[\u200b\u00ad]+")
+_JOINED = re.compile("[:/](?:\u200b?[:/])+")  # a run of ':' and '/', maybe with breaks inside
+
+
+def _unbroken(m: re.Match[str]) -> str:
+    run = m.group(0)
+    bare = run.replace(_BREAK, "")
+    return bare if len(bare) <= 3 else run  # "::", ":::", "//", "://"; longer runs may break
+
+
+def _mark_breaks(items: list[sp.Span]) -> list[sp.Span]:
+    for s in items:
+        t = s.get("t")
+        if not t or not _MARKS.search(t):
+            continue
+        t = _JOINED.sub(_unbroken, _MARKS.sub(_BREAK, t))
+        if _BREAK in t:
+            s["z"] = 1
+        s["t"] = t
+    return items
+
+
 class _Content:
     """Builds the JSON for a template, checking every character on the way."""
 
@@ -379,15 +413,15 @@ class _Content:
         self.glyphs = _Glyphs()
 
     def inline(self, text: str, loc: Loc, *, bold: bool = False, italic: bool = False) -> list:
-        return self.glyphs.spans(sp.inline(text, bold=bold, italic=italic), loc)
+        return _mark_breaks(self.glyphs.spans(sp.inline(text, bold=bold, italic=italic), loc))
 
     def cloze(self, text: str, loc: Loc, *, reveal: bool) -> list:
-        return self.glyphs.spans(sp.cloze(text, reveal=reveal), loc)
+        return _mark_breaks(self.glyphs.spans(sp.cloze(text, reveal=reveal), loc))
 
     def blocks(self, text: str, loc: Loc) -> list:
         out = []
         for block in sp.blocks(text):
-            block["spans"] = self.glyphs.spans(block["spans"], loc)
+            block["spans"] = _mark_breaks(self.glyphs.spans(block["spans"], loc))
             out.append(block)
         return out
 
@@ -395,12 +429,27 @@ class _Content:
         return self.glyphs.clean(text, loc, bold=bold)
 
 
-def _attribution(doc: Document) -> str:
-    return f"Source: {doc.source} — {doc.path}" if doc.source else f"Source: {doc.path}"
+FOOTER_PATH_CHARS = 60  # a longer source path is shortened from the left in the sheet's footer
+
+
+def _attribution(doc: Document) -> tuple[str, str]:
+    """The sheet footer's attribution: the text before the path, and the path, which the
+    template keeps on one line (a long one loses its leading folders: `…/notes/aws/x.md`)."""
+    lead = f"Source: {doc.source} — " if doc.source else "Source: "
+    path = doc.path
+    if len(path) > FOOTER_PATH_CHARS:
+        tail = path[-(FOOTER_PATH_CHARS - 1) :]
+        cut = tail.find("/")
+        name = path.rsplit("/", 1)[-1]
+        if 0 <= cut < len(tail) - 1:
+            tail = tail[cut:]
+        path = "…" + (tail if len(tail) >= len(name) else name)
+    return lead, path
 
 
 def sheet_data(doc: Document, options: PdfOptions, content: _Content) -> dict[str, Any]:
     src_loc = Loc(doc.path, 1, 1)
+    lead, path = _attribution(doc)
     title = content.inline(doc.title, doc.loc, bold=True)
     comparisons = []
     for comp in doc.comparisons:
@@ -458,7 +507,8 @@ def sheet_data(doc: Document, options: PdfOptions, content: _Content) -> dict[st
             }
             for n in doc.notes
         ],
-        "footer": content.text(_attribution(doc), src_loc),
+        "footer": content.text(lead, src_loc),
+        "footer_path": content.text(path, src_loc),
     }
 
 
@@ -492,7 +542,7 @@ def _face(
     }
 
 
-_BREAKS = re.compile("[\\s\u200b\u00ad]+")  # where a line may break: spaces, ZWSP, soft hyphen
+_BREAKS = re.compile("[\\s\u200b]+")  # where a line may break: spaces, marked breaks
 
 
 def _long_words(face: dict, inner_pt: float, max_pt: float) -> list[dict]:
@@ -502,7 +552,7 @@ def _long_words(face: dict, inner_pt: float, max_pt: float) -> list[dict]:
     measures only these to shrink the text until the widest fits (`widest-word`)."""
     shortest = int(inner_pt // max_pt)
     out = []
-    for paras, rel in ((face["main"], 1), (face["sub"], 0.84)):
+    for paras, rel in ((face["main"], 1), (face["sub"], SUB_REL)):
         for para in paras:
             for span in para:
                 if "t" not in span:
@@ -510,6 +560,21 @@ def _long_words(face: dict, inner_pt: float, max_pt: float) -> list[dict]:
                 for word in _BREAKS.split(span["t"]):
                     if len(word) >= shortest:
                         out.append({**span, "t": word, "rel": rel})
+    return out
+
+
+def _smallest(face: dict) -> float:
+    """The size of the smallest text of a face relative to its main text: the tip is set at
+    0.84 em, code at 0.92 em (a cloze blank's number never goes below `LEGIBLE_PT`). The
+    template multiplies it by the size it chose, so that B203 reports the smallest text."""
+    out = 1.0
+    for paras, rel in ((face["main"], 1.0), (face["sub"], SUB_REL)):
+        for para in paras:
+            for span in para:
+                if "t" in span:
+                    out = min(out, rel * (CODE_REL if span.get("c") else 1.0))
+        if paras and face["sub_label"] and rel == SUB_REL:
+            out = min(out, rel)
     return out
 
 
@@ -568,6 +633,7 @@ def cards_data(
         front, back = card_faces(card, rows, content)
         front["long"] = _long_words(front, inner_pt, front_max)
         back["long"] = _long_words(back, inner_pt, back_max)
+        front["rel"], back["rel"] = _smallest(front), _smallest(back)
         items.append({"key": card.key, "n": n, "front": front, "back": back})
     per = layout.per_page
     pages = []
@@ -613,6 +679,7 @@ def cards_data(
             "printable": PRINTABLE_MM,
             "fold": layout.fold,
             "legible": LEGIBLE_PT,
+            "sub_rel": SUB_REL,
             "pad_x": layout.pad[0],
             "pad_y": layout.pad[1],
             "front_max": front_max,
@@ -727,10 +794,17 @@ def render_cards(
     return pdf, content.glyphs.diagnostics() + diags
 
 
+def _floor(size: float) -> str:
+    """`size` with one decimal, rounded down: 5.97 pt is "5.9", never "6.0" (below 6 pt)."""
+    return f"{math.floor(size * 10 + 1e-9) / 10:.1f}"
+
+
 def _shrink_warnings(
     compiler: Any, doc: Document, cards: list[Card], data: dict
 ) -> list[Diagnostic]:
-    """Cards whose text had to go below `LEGIBLE_PT` to fit (recorded by the template)."""
+    """Cards with text below `LEGIBLE_PT` (recorded by the template): the main text had to shrink,
+    or the tip or code in it (set smaller than the main text) went below. The size reported is
+    the smallest text of the face."""
     try:
         found = json.loads(compiler.query("<cardgen-shrunk>", field="value", format="json"))
     except Exception:  # a failed query must not fail the build: the PDF is fine
@@ -749,8 +823,9 @@ def _shrink_warnings(
             warning(
                 loc,
                 "B203",
-                f"card {key!r}: the {side} needs {size:.1f} pt type to fit a "
-                f"{data['layout']['card_w']:g}×{data['layout']['card_h']:g} mm card; "
+                f"card {key!r}: the {side} needs {_floor(size)} pt type to fit a "
+                f"{data['layout']['card_w']:g}×{data['layout']['card_h']:g} mm card "
+                f"(its smallest text; legible is {LEGIBLE_PT:g} pt or more); "
                 "shorten it or choose a larger --card-size",
             )
         )
