@@ -120,7 +120,7 @@ CODES: dict[str, str] = {
     "I007": "import: no attribution line found for `source` (warning)",
     "I008": "import: no pipe table found on the page (warning)",
     "I009": "import: a decision-tree sentence could not be split cleanly (warning)",
-    "I010": "import: the page cannot be read (missing, empty, binary, UTF-16, too large)",
+    "I010": "import: the page cannot be read (missing, empty, binary, UTF-16, bad UTF-8, too big)",
     "I011": "import: the generated source does not read back cleanly (an importer bug)",
     "I012": "import: no title line found (warning)",
     "I013": "import: empty or duplicate label / subject renamed (warning)",
