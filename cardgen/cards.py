@@ -204,29 +204,34 @@ def _words(text: str) -> list[str]:
 
 
 def trap_keys(traps: Sequence[Trap]) -> list[str]:
-    """The traps' keys: a title's slug, else the first 8 words (more if needed, `_text_keys`)."""
-    return _text_keys([t.text for t in traps], 8, [t.title for t in traps])
+    """The traps' keys: a title's slug, else the first 8 words of the text; traps whose keys
+    would be the same take more words of the text (`_text_keys`)."""
+    return _text_keys([(t.title, _words(t.text), 0 if t.title else 8) for t in traps])
 
 
 def scenario_keys(scenarios: Sequence[Scenario]) -> list[str]:
-    """The scenarios' keys: the first 12 words of the prompt (more if needed, `_text_keys`)."""
-    return _text_keys([s.prompt for s in scenarios], 12)
-
-
-def _text_keys(texts: Sequence[str], first: int, titles: Sequence[str] = ()) -> list[str]:
-    """Keys from the first `first` words of each text (or its title, when it has one); texts
-    whose openings are the same take more of their words until they differ, so that a key is
-    the text's own and not its position: reordering or removing one of them moves no history
-    to another (a decision tree's branches share the words of the question above them). Only
-    texts that are the same throughout are told apart by position (`_unique`)."""
-    titles = list(titles) or [""] * len(texts)
-    words = [_words(t) for t in texts]
-    n = [first] * len(texts)
-    while True:
-        keys = [
-            slugify(title) if title else slugify(" ".join(w[:k]))
-            for title, w, k in zip(titles, words, n)
+    """The scenarios' keys: the first 12 words of the prompt; scenarios whose keys would be
+    the same take more words of the prompt, then of the answer (`_text_keys`)."""
+    return _text_keys(
+        [
+            ("", _words(s.prompt) + _words(s.answer), min(12, len(_words(s.prompt))))
+            for s in scenarios
         ]
+    )
+
+
+def _text_keys(items: Sequence[tuple[str, list[str], int]]) -> list[str]:
+    """Keys of (title, words, n): the slug of the title followed by the first n words. Items
+    whose keys are the same take one more word each until they differ, so that a key is the
+    item's own and not its position: reordering or removing one of several items that open
+    alike (a decision tree's branches share the question above them; traps share a title)
+    moves no history to another. Only items the same throughout are told apart by position
+    (`_unique`)."""
+    titles = [title for title, _, _ in items]
+    words = [w for _, w, _ in items]
+    n = [min(k, len(w)) for _, w, k in items]
+    while True:
+        keys = [slugify(" ".join([t, *w[:k]])) for t, w, k in zip(titles, words, n)]
         groups: dict[str, list[int]] = {}
         for i, key in enumerate(keys):
             groups.setdefault(key, []).append(i)
@@ -235,7 +240,7 @@ def _text_keys(texts: Sequence[str], first: int, titles: Sequence[str] = ()) -> 
             for members in groups.values()
             if len(members) > 1
             for i in members
-            if not titles[i] and n[i] < len(words[i])
+            if n[i] < len(words[i])
         ]
         if not grow:
             return _unique(keys)

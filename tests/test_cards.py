@@ -125,3 +125,24 @@ def test_texts_with_the_same_opening_get_keys_of_their_own_not_of_their_position
     # build then matches it to its old note by its unchanged content)
     first, second = (t[2:] for t in traps)
     assert keys(traps[1:])[second] != before[first]
+
+
+def test_traps_with_the_same_title_and_scenarios_with_the_same_question_keep_their_keys() -> None:
+    traps = [f"- **Gotcha:** Alpha **{x}** differs." for x in ("ZA1", "ZB1", "ZC1")]
+    scenarios = ["- Which one? → Alpha, for ZS1.", "- Which one? → Beta, for ZS2."]
+
+    def keys(trap_lines: list[str], scenario_lines: list[str]) -> dict[str, str]:
+        text = (
+            "# T\n\n## Decision tree\n\n"
+            + "\n".join(scenario_lines)
+            + "\n\n## Exam traps\n\n"
+            + "\n".join(trap_lines)
+            + "\n"
+        )
+        doc, diags = parse_text(text, "t.md")
+        assert doc is not None, diags
+        return {c.prompt + c.answer: c.key for c in build_cards(doc)}
+
+    before = keys(traps, scenarios)
+    assert len(set(before.values())) == 5
+    assert keys([traps[2], traps[0], traps[1]], scenarios[::-1]) == before
