@@ -547,19 +547,18 @@ def _newer(clock: int, previous: int) -> int:
 
 def reconcile(specs: Sequence[Spec], previous: DeckLock | None, clock: int) -> Plan:
     prev = previous or DeckLock()
-    current = {s.key for s in specs}
     decisions: dict[str, Decision] = {}
     old_entries: dict[str, Entry] = {}  # key -> the lock entry it continues
     live: set[str] = set()  # identities (GUID keys) taken by this build's notes
-    # Candidates a note can continue: the notes that vanished, then the tombstones.
-    pool: dict[str, tuple[Entry, bool]] = {
-        k: (e, False) for k, e in sorted(prev.notes.items()) if k not in current
-    }
+    renamed: list[tuple[str, str]] = []
+    # Candidates a note can continue: every note of the lock, then the tombstones; each old
+    # note is continued by one new note at most (`take` removes it).
+    pool: dict[str, tuple[Entry, bool]] = {k: (e, False) for k, e in sorted(prev.notes.items())}
     for k, e in sorted(prev.removed.items()):
         pool.setdefault(k, (e, True))
-    renamed: list[tuple[str, str]] = []
 
     def take(s: Spec, old_key: str, old: Entry, revived: bool) -> None:
+        pool.pop(old_key, None)
         if revived:
             status = "new"
         else:
@@ -573,13 +572,31 @@ def reconcile(specs: Sequence[Spec], previous: DeckLock | None, clock: int) -> P
         if renamed_from:
             renamed.append((old_key, s.key))
 
-    # 1. Same key: unchanged or changed (a tombstone with this key comes back to life).
+    # 1. The same note. a) Same key, same content: unchanged.
     for s in specs:
-        if s.key in prev.notes:
+        if s.key in prev.notes and prev.notes[s.key].hash == s.hash:
             take(s, s.key, prev.notes[s.key], revived=False)
-        elif s.key in pool and pool[s.key][1]:
-            entry, _ = pool.pop(s.key)
-            take(s, s.key, entry, revived=True)
+    #    b) The same content under another key, one to one: texts that open alike can trade
+    #       keys when one is added, removed or edited, and content says which is which.
+    by_new: dict[tuple[str, str], list[Spec]] = defaultdict(list)
+    by_old: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for s in specs:
+        if s.key not in decisions:
+            by_new[(s.model, s.hash)].append(s)
+    for k, (e, _) in pool.items():
+        by_old[(e.model, e.hash)].append(k)
+    for found, new_specs in by_new.items():
+        olds = by_old.get(found, [])
+        if len(new_specs) == 1 and len(olds) == 1:
+            entry, was_tomb = pool[olds[0]]
+            take(new_specs[0], olds[0], entry, revived=was_tomb)
+    #    c) Same key, other content: changed (a tombstone with this key comes back to life),
+    #       unless the old note went on under another key in b).
+    for s in specs:
+        if s.key not in decisions and s.key in pool:
+            entry, was_tomb = pool[s.key]
+            take(s, s.key, entry, revived=was_tomb)
+    # What is left in the pool vanished: the notes of removed facts, and tombstones.
 
     # 2. Renames: a new key continues a vanished key (or a tombstone) whose content hash, then
     #    fact fingerprints, match exactly; only unique matches count.

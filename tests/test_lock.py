@@ -336,3 +336,52 @@ def test_b010_points_into_the_deck_that_is_damaged(tmp_path) -> None:
     # a deck named like a field of another deck: the deck itself, not the field
     text = head + f' "b": {{"notes": {{"k": {good}}}}},\n "notes": []\n}}}}'
     assert _b010(tmp_path, text).startswith("cardgen.lock:3:")
+
+
+def _deck_specs(markdown: str) -> list[lockmod.Spec]:
+    """Specs as a build makes them (content hash: here, of the card's prompt and answer)."""
+    from cardgen.cards import build_cards
+    from cardgen.parse import parse_text
+
+    doc, diags = parse_text(markdown, "t.md")
+    assert doc is not None, diags
+    cards = build_cards(doc)
+    facts = lockmod.fact_fingerprints(doc, cards)
+    return [
+        lockmod.Spec(c.key, lockmod.digest(c.prompt, c.answer), "qa", 1, facts[c.key])
+        for c in cards
+    ]
+
+
+def test_a_shorter_new_text_never_takes_a_longer_siblings_old_key() -> None:
+    parent = (
+        "Does the application need to sign users in with an identity provider that the "
+        "company runs?"
+    )
+    tree = "# T\n\n## Decision tree\n\n- " + parent + "\n{branches}"
+    saml = "  - Yes, through a corporate SAML directory → User Pools with SAML.\n"
+    no = "  - No → Cognito hosted sign-in.\n"
+    first = lockmod.reconcile(_deck_specs(tree.format(branches=saml + no)), None, 100)
+    keys = {d.key: d.identity for d in first.notes}
+    added = "  - Yes → User Pools.\n"
+    plan = lockmod.reconcile(_deck_specs(tree.format(branches=saml + added + no)), first.deck, 200)
+    status = {d.key: (d.identity, d.status) for d in plan.notes}
+    # the SAML branch (same content) keeps its note; the new branch gets a GUID of its own
+    saml_now = [k for k in status if k.endswith("-yes-through")]
+    assert len(saml_now) == 1 and status[saml_now[0]][1] == "unchanged"
+    assert status[saml_now[0]][0] in keys.values()
+    new = [v for v in status.values() if v[1] == "new"]
+    assert len(new) == 1 and new[0][0] not in keys.values()
+    assert plan.removed_now == []
+
+
+def test_a_short_trap_equal_to_a_long_ones_opening_gets_a_note_of_its_own() -> None:
+    long = "- Identity Pools do not store user passwords ever, they only **broker AWS access**.\n"
+    short = "- Identity Pools do not store user **passwords** ever.\n"
+    doc = "# T\n\n## Exam traps\n\n"
+    first = lockmod.reconcile(_deck_specs(doc + long), None, 100)
+    (old,) = first.notes
+    for text in (doc + long + short, doc + short + long):
+        plan = lockmod.reconcile(_deck_specs(text), first.deck, 200)
+        by_status = sorted((d.status, d.identity == old.identity) for d in plan.notes)
+        assert by_status == [("new", False), ("unchanged", True)], plan.notes
