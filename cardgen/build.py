@@ -698,9 +698,11 @@ def _finish(
     new_lock = lockmod.merged(previous, deck_locks, models) if ctx.want_apkg else None
     if new_lock is not None:
         gone = _sourceless_decks(new_lock, kept, out_dir)
-        result.diagnostics.extend(
-            _deck_identity_warnings(gone, kept, previous, out_dir, opts.forget_removed)
-        )
+        moved = _deck_identity_warnings(gone, kept, previous, out_dir, opts.forget_removed)
+        result.diagnostics.extend(moved)
+        if any(d.is_error for d in moved):  # B014: write nothing
+            result.diagnostics.sort(key=sort_key)
+            return result
         if opts.forget_removed:
             for deck_id in gone:
                 del new_lock.decks[deck_id]
@@ -879,13 +881,23 @@ def _deck_identity_warnings(
             continue
         held.add(best)
         why = displaced[best]
+        if best not in gone:  # the other deck is built too, from other facts: stop
+            out.append(
+                error(
+                    o.doc_loc,
+                    "B014",
+                    f"deck {o.doc_id!r} holds {shared} of its {len(mine)} facts from deck "
+                    f"{best!r} ({why}): if you swapped ids or reused a file name, set "
+                    f"`id: {best}` here and give the other file another id. Nothing was "
+                    "written: these packages would update the notes of one deck's facts "
+                    "with another's, review history included",
+                )
+            )
+            continue
         advice = (
             f"if you changed `id:`, set it back to `id: {best}`"
             if " now builds deck " in why
             else f"if you renamed the file or changed `id:`, set `id: {best}` here"
-            if best in gone
-            else f"if you swapped ids or reused a file name, set `id: {best}` here and give "
-            "the other file another id"
         )
         out.append(
             warning(

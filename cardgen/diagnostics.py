@@ -107,6 +107,7 @@ CODES: dict[str, str] = {
     "B010": "lock file is damaged or unreadable (rebuild it with `cardgen build --reset-lock`)",
     "B012": "a new deck holds the facts of a deck whose source is gone: set `id:` back (warning)",
     "B013": "a deck of the lock has no source any more (warning)",
+    "B014": "a deck holds the facts of another deck that is built from other facts (swapped ids)",
     "B201": "a character has no glyph in the PDF fonts: emoji dropped, others shown as � (warning)",
     "B202": "Typst could not build a PDF (the message is Typst's)",
     "B203": "card text (its tip or code included) had to shrink below 6 pt to fit (warning)",

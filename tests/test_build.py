@@ -515,31 +515,40 @@ OTHER = (
 )
 
 
-def test_swapped_ids_are_pointed_out_on_both_files(src: Path, tmp_path: Path) -> None:
+def test_swapped_ids_stop_the_build_before_anything_is_written(src: Path, tmp_path: Path) -> None:
     out = tmp_path / "decks"
     write_source(src, OTHER, "other.md")
     run(src, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
     (src / "demo.md").write_text(SOURCE.replace("id: demo", "id: other"), "utf-8")
     (src / "other.md").write_text(OTHER.replace("id: other", "id: demo"), "utf-8")
-    result = run(src, out, clock=T1)
-    b012 = sorted(d.format() for d in result.diagnostics if d.code == "B012")
-    assert len(b012) == 2 and "B013" not in codes(result)
-    assert "demo.md:2:1: B012" in b012[0] and "set `id: demo` here" in b012[0]
-    assert "other.md:2:1: B012" in b012[1] and "set `id: other` here" in b012[1]
-    assert all("swapped ids or reused a file name" in m for m in b012)
+    result = build([src], BuildOptions(output=out, formats=("apkg",), clock=T1))
+    b014 = sorted(d.format() for d in result.errors)
+    assert len(b014) == 2 and all(": B014 error: " in m for m in b014), b014
+    assert "demo.md:2:1: B014" in b014[0] and "set `id: demo` here" in b014[0]
+    assert "other.md:2:1: B014" in b014[1] and "set `id: other` here" in b014[1]
+    assert all("Nothing was written" in m for m in b014)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
-def test_a_renamed_file_whose_old_name_is_reused_is_pointed_out(src: Path, tmp_path: Path) -> None:
+def test_a_renamed_file_whose_old_name_is_reused_stops_the_build(src: Path, tmp_path: Path) -> None:
     out = tmp_path / "decks"
     write_source(src, SOURCE.replace("id: demo\n", ""), "a.md")
     (src / "demo.md").unlink()
     run(src, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
     (src / "a.md").rename(src / "a2.md")
     write_source(src, OTHER.replace("id: other\n", ""), "a.md")
+    result = build([src], BuildOptions(output=out, formats=("apkg",), clock=T1))
+    assert [d.code for d in result.errors] == ["B014"]
+    assert "a2.md:" in result.errors[0].format() and "set `id: a` here" in result.errors[0].message
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    # following the advice: a2.md is deck `a` again, the new a.md a deck of its own
+    for name, deck_id in (("a2.md", "a"), ("a.md", "fresh")):
+        text = (src / name).read_text("utf-8")
+        (src / name).write_text(text.replace("---\n", f"---\nid: {deck_id}\n", 1), "utf-8")
     result = run(src, out, clock=T1)
-    b012 = [d for d in result.diagnostics if d.code == "B012"]
-    assert len(b012) == 1 and "a2.md:" in b012[0].format()
-    assert "deck 'a'" in b012[0].message and "set `id: a` here" in b012[0].message
+    assert sorted(codes(result)) == [] and {d.doc_id: d.new for d in result.decks}["a"] == 0
 
 
 def test_a_moved_output_folder_reports_no_deleted_source(src: Path, tmp_path: Path) -> None:
