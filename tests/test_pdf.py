@@ -693,12 +693,25 @@ def test_a_tip_below_the_legible_size_warns():
     assert tip == pytest.approx(answer * pdf.SUB_REL, abs=0.01)
     b203 = [d for d in diags if d.code == "B203"]
     assert len(b203) == 1 and "the back needs" in b203[0].message
-    assert f"needs {int(tip * 10) / 10:.1f} pt" in b203[0].message
+    # one decimal, rounded to the nearest (5.67 pt reads "5.7"), but never up to 6 pt or more
+    said = float(re.search(r"needs (\d+\.\d+) pt", b203[0].message).group(1))
+    assert said == pytest.approx(tip, abs=0.05) and said < pdf.LEGIBLE_PT
     # the same card on A7 is legible throughout: no warning
     data, diags = render_cards(doc, build_cards(doc), PdfOptions(card_size="a7"))
     assert [d for d in diags if d.code == "B203"] == []
     back = sizes_on_page(reader(data).pages[1])
     assert min(size for size, texts in back.items() if "Tip:" in texts) >= pdf.LEGIBLE_PT
+
+
+@pytest.mark.parametrize(
+    ("size", "said"),
+    [(5.67, "5.7"), (5.94, "5.9"), (5.95, "5.95"), (5.99, "5.99"), (5.999, "5.99"), (4.0, "4.0")],
+)
+def test_b203_sizes_round_to_the_nearest_but_never_up_to_legible(size, said):
+    """B203 names the size with one decimal, rounded to the nearest; a size just below 6 pt
+    that would read "6.0" gets two decimals, rounded down ("needs 6.0 pt" would not be a
+    reason to warn)."""
+    assert pdf._pt(size) == said
 
 
 BREAKS_SOURCE = """\
@@ -776,6 +789,74 @@ def test_sheet_footer_keeps_a_long_path_on_one_line():
     assert shown.text.startswith("…/") and len(shown.text) <= pdf.FOOTER_PATH_CHARS
     assert path.endswith(shown.text[1:])
     assert any(r.text.startswith("Source:") for r in footer)
+
+
+LONG_DECK = "Test::IAM Role ARNs vs S3 Bucket URLs vs KMS Key Policies and Grants"
+
+
+@pytest.mark.parametrize(
+    ("size", "layout_name"),
+    [
+        ("a8", "duplex"),
+        ("a7", "duplex"),
+        ("30x45mm", "duplex"),
+        ("business", "fold"),
+        ("a6", "duplex"),
+    ],
+)
+def test_card_footer_stays_on_one_line(size, layout_name):
+    """The deck name at the foot of a card is set smaller, and cut with "…" if need be, to stay
+    on one line inside the card (on A8 it used to wrap: "… KMS Key" / "Poli…")."""
+    text = SHORT.format(more_traps="").replace("deck: Test::Messaging", f"deck: {LONG_DECK}")
+    doc, _ = parse_text(text, "sources/short.md")
+    options = PdfOptions(card_size=size, layout=layout_name)
+    layout = card_layout(options)
+    data, _ = render_cards(doc, build_cards(doc), options)
+    page = reader(data).pages[0]
+    page_h = float(page.mediabox.height)
+    left, bottom, right, _ = content_box(layout, layout.front_origin(0), page_h)
+    found: list[tuple[str, float, float, float]] = []  # text, x, y, size
+
+    def visit(text, cm, tm, _font, fsize):
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        if text.strip() and left - 1 <= x < right and bottom - 1 <= y < bottom + 15:
+            found.append((text.strip(), x, y, fsize * tm[0] * cm[0]))
+
+    page.extract_text(visitor_text=visit)
+    assert found
+    assert len({round(y, 1) for _, _, y, _ in found}) == 1  # one line
+    shown = " ".join(t for t, *_ in found)
+    name = LONG_DECK.split("::")[-1]
+    if shown != name:
+        assert shown.endswith("…") and name.startswith(shown[:-1].rstrip())
+    assert all(x >= left - 0.05 and fsize <= 5.5 + 0.01 for _, x, _, fsize in found)
+    assert min(fsize for *_, fsize in found) >= 4.5 - 0.01
+
+
+def test_short_sheet_paragraphs_do_not_split_across_pages():
+    """A short paragraph at the end of a page moves whole to the next one (with its heading)
+    rather than leaving a line or two alone; the number of traps before it is varied so that
+    it meets the page's end at every line."""
+    summary = (
+        "Alpha summary starts here and " + "goes on about queues and topics " * 7 + "Omega end."
+    )
+    pages_seen = set()
+    for n in range(84, 94):  # (with every paragraph breakable, 88 to 90 split it)
+        more = "".join(
+            f"- **Trap {k}:** a trap of about two lines in a column, {k}.\n" for k in range(n)
+        )
+        text = SHORT.format(more_traps=more).replace(
+            "Queue work with SQS, broadcast with SNS.", summary
+        )
+        doc, _ = parse_text(text, "sources/short.md")
+        data, _ = render_sheet(doc, [], PdfOptions())
+        pages = [norm(p.extract_text()) for p in reader(data).pages]
+        start = [i for i, t in enumerate(pages) if "Alpha summary" in t]
+        end = [i for i, t in enumerate(pages) if "Omega end." in t]
+        assert start == end, n
+        pages_seen.add(start[0])
+    assert pages_seen == {0, 1}  # the paragraph met the end of the first page
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ import struct
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -794,9 +795,14 @@ def render_cards(
     return pdf, content.glyphs.diagnostics() + diags
 
 
-def _floor(size: float) -> str:
-    """`size` with one decimal, rounded down: 5.97 pt is "5.9", never "6.0" (below 6 pt)."""
-    return f"{math.floor(size * 10 + 1e-9) / 10:.1f}"
+def _pt(size: float) -> str:
+    """`size` with one decimal, rounded to the nearest (5.87 pt is "5.9"), except that a size
+    below `LEGIBLE_PT` never reads as it: 5.99 pt is "5.99" (two decimals, rounded down), never
+    "6.0"."""
+    shown = f"{size:.1f}"
+    if size < LEGIBLE_PT <= float(shown):
+        shown = str(Decimal(repr(size)).quantize(Decimal("0.01"), rounding=ROUND_FLOOR))
+    return shown
 
 
 def _shrink_warnings(
@@ -823,7 +829,7 @@ def _shrink_warnings(
             warning(
                 loc,
                 "B203",
-                f"card {key!r}: the {side} needs {_floor(size)} pt type to fit a "
+                f"card {key!r}: the {side} needs {_pt(size)} pt type to fit a "
                 f"{data['layout']['card_w']:g}×{data['layout']['card_h']:g} mm card "
                 f"(its smallest text; legible is {LEGIBLE_PT:g} pt or more); "
                 "shorten it or choose a larger --card-size",
