@@ -37,7 +37,7 @@ from typing import Any
 
 from cardgen.diagnostics import Diagnostic, error
 from cardgen.model import Card, Document, Loc
-from cardgen.parse import MAX_SOURCE_BYTES
+from cardgen.parse import MAX_SOURCE_BYTES, bold_spans
 
 LOCK_NAME = "cardgen.lock"
 LOCK_FORMAT = "cardgen-lock"
@@ -387,7 +387,7 @@ def packed_source(packed: str) -> str:
 
 
 _PACKED_FACT = re.compile(
-    r'^    .*?: \{(?:"cards": \d+, )?(?:"facts": \["([^"]*)"|.*?"hash": "([^"]*)")', re.M
+    r'^    .*?: \{(?:"cards": \d+, )?(?:"facts": \["([^"]*)"[^\]]*\], )?"hash": "([^"]*)"', re.M
 )
 
 
@@ -395,7 +395,9 @@ def packed_facts(packed: str) -> set[str]:
     """`fact_set` of a packed deck, read from its text without decoding it (a deck of the lock
     is one note per line, keys sorted: `cards`, `facts`, `hash`, …)."""
     notes = packed.split('\n   "removed": ', 1)[0]
-    return {f or "h:" + h for f, h in _PACKED_FACT.findall(notes)}
+    return {
+        f if f and not f.startswith(GUARD) else "h:" + h for f, h in _PACKED_FACT.findall(notes)
+    }
 
 
 _PACKED_MOD = re.compile(r'"mod": (\d+)')
@@ -410,7 +412,10 @@ def packed_born(packed: str) -> int:
 def fact_set(deck: DeckLock) -> set[str]:
     """What a deck's notes teach, whatever their keys: each note's most specific fingerprint
     (its content hash when it has none). Two decks that share most of these are one deck."""
-    return {e.facts[0] if e.facts else "h:" + e.hash for e in deck.notes.values()}
+    return {
+        e.facts[0] if e.facts and not e.facts[0].startswith(GUARD) else "h:" + e.hash
+        for e in deck.notes.values()
+    }
 
 
 def unpack(text: str) -> DeckLock:
@@ -495,11 +500,15 @@ def fact_fingerprints(doc: Document, cards: Sequence[Card]) -> dict[str, tuple[s
                 digest(kind, column, row.values),
             )
         elif kind == "cloze":
-            out[card.key] = (digest(kind, card.prompt),)
+            # the text; and a guard: what its blanks hide (a rewording keeps them)
+            out[card.key] = (
+                digest(kind, card.prompt),
+                GUARD + digest("blanks", bold_spans(card.prompt)),
+            )
         elif kind == "scenario":
-            # none: a scenario is its question; a new question with an old answer is a new
-            # scenario (answers repeat), and a reworded one is matched by its key's words
-            out[card.key] = ()
+            # no fingerprint (a scenario is its question: a new question with an old answer is
+            # a new scenario), only a guard: its answer (a rewording keeps it)
+            out[card.key] = (GUARD + digest("answer", card.answer),)
         else:
             out[card.key] = ()
     return out
@@ -633,7 +642,10 @@ def reconcile(specs: Sequence[Spec], previous: DeckLock | None, clock: int) -> P
             (s.key, k): score
             for s in fresh
             for k, (e, was_tomb) in pool.items()
-            if not was_tomb and e.model == s.model and (score := _rewording(s.key, k)) > 0
+            if not was_tomb
+            and e.model == s.model
+            and _guards(e.facts) in ((), _guards(s.facts))
+            and (score := _rewording(s.key, k)) > 0
         }
         best_new: dict[str, list[float]] = defaultdict(list)
         best_old: dict[str, list[float]] = defaultdict(list)
@@ -723,9 +735,17 @@ def _rewording(new_key: str, old_key: str) -> float:
     return score if shared >= NEAR_MIN_SHARED and score >= NEAR_MIN_JACCARD else 0.0
 
 
+GUARD = "g:"  # a fact entry that never identifies a note alone; a rewording must keep it
+
+
+def _guards(facts: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f for f in facts if f.startswith(GUARD))
+
+
 def _fingerprint(hash_: str, facts: tuple[str, ...], level: int) -> str:
     if level == 0:
         return "h:" + hash_
+    facts = tuple(f for f in facts if not f.startswith(GUARD))
     return ("f:" + facts[level - 1]) if level - 1 < len(facts) else ""
 
 

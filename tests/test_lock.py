@@ -385,3 +385,22 @@ def test_a_short_trap_equal_to_a_long_ones_opening_gets_a_note_of_its_own() -> N
         plan = lockmod.reconcile(_deck_specs(text), first.deck, 200)
         by_status = sorted((d.status, d.identity == old.identity) for d in plan.notes)
         assert by_status == [("new", False), ("unchanged", True)], plan.notes
+
+
+def test_a_same_template_trap_with_other_blanks_is_a_new_fact() -> None:
+    doc = (
+        "# T\n\n## Exam traps\n\n"
+        "- In the exam, {who} are the answer when the question mentions {what}.\n"
+    )
+
+    def specs(who: str, what: str) -> list[lockmod.Spec]:
+        return [
+            lockmod.Spec(s.key, s.hash, "cloze", 1, s.facts)
+            for s in _deck_specs(doc.format(who=who, what=what))
+        ]
+
+    first = lockmod.reconcile(specs("User Pools", "**JWT tokens**"), None, 100)
+    other = lockmod.reconcile(specs("Identity Pools", "**STS credentials**"), first.deck, 200)
+    assert [d.status for d in other.notes] == ["new"] and len(other.removed_now) == 1
+    reworded = lockmod.reconcile(specs("Cognito User Pools", "**JWT tokens**"), first.deck, 200)
+    assert [d.status for d in reworded.notes] == ["changed"] and reworded.renamed
