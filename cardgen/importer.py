@@ -7,8 +7,9 @@ parsed back with `cardgen.parse.parse_text` before it is returned, so a bug here
 
 What a pasted page looks like, and what becomes of each part (docs/import.md has the details):
 
-- residue (loading indicators, breadcrumbs, menu words, reading times, navigation links and
-  footer lines at the end of the page, never a recognisable section) is dropped and reported
+- residue (loading indicators, breadcrumbs, cookie banners, menu words, reading times,
+  navigation links, feedback questions, newsletter forms, related posts and footer lines at the
+  end of the page, never a recognisable section) is dropped and reported
   (`I001`); emoji around headings and body lines are dropped silently;
 - the first line is the title, the lines up to the table are the description (emoji around them
   dropped and reported, `I001`);
@@ -80,7 +81,45 @@ MENU_LINES = _phrases(
 )
 FOOTER_PATTERN = re.compile(
     r"^(©|\(c\)\s|copyright\b)|all rights reserved|todos los derechos|tous droits|"
-    r"^was this (page )?helpful\b|^powered by\b",
+    r"^(?:was|is|did you find) this (?:\w+ )?(?:helpful|useful)\b|^powered by\b",
+    re.IGNORECASE,
+)
+# A cookie banner: a line naming cookies that says the site uses them or names its cookie
+# policy (`We use cookies … Accept all | Reject`, `🍪 This site uses cookies. … Got it!`), or a
+# consent button (`Accept cookies`, `Reject all cookies`), or that ends with one (`… OK`); up to
+# 40 words, so that a paragraph about HTTP cookies is no banner.
+_COOKIE_WORD = re.compile(r"\bcookies?\b", re.IGNORECASE)
+_COOKIE_BANNER = re.compile(
+    r"\b(?:we|this (?:site|website|page))\s+uses?\s+cookies\b|"
+    r"\bcookie (?:policy|settings|preferences|notice)\b|"
+    r"^(?:accept|reject|decline|allow|refuse)(?: all| only)?(?: \w+)? cookies$|"
+    r"(?:accept all|reject all|got it|ok(?:ay)?|i agree|agree|manage (?:preferences|settings|"
+    r"cookies|choices))[!.]?$",
+    re.IGNORECASE,
+)
+# A newsletter sign-up form (`Subscribe to our newsletter`, `Enter your email`).
+_NEWSLETTER = re.compile(
+    r"^(?:subscribe|sign up|join)\b.*\bnewsletter\b|^(?:get|receive) our newsletter\b|"
+    r"^enter your e-?mail(?: address)?\b|^your e-?mail(?: address)?$",
+    re.IGNORECASE,
+)
+# Share buttons side by side (`Share on Twitter · Share on LinkedIn · Copy link`).
+_SHARE_ENTRY = re.compile(
+    r"^(?:share(?: on \S+(?: \S+)?)?|tweet|email|e-mail|copy link|copy url|print)$"
+)
+# Tags of a blog post (`Tags: kubernetes, ckad, networking`, `Filed under: AWS`): a label, then
+# a list of short items (up to three words each), no sentence.
+_TAGS_LINE = re.compile(
+    r"^(?:tags?|tagged|categories|category|filed under|topics?)\s*:\s*"
+    r"[^\s,.!?]+(?: [^\s,.!?]+){0,2}(?:,\s*[^\s,.!?]+(?: [^\s,.!?]+){0,2})*$",
+    re.IGNORECASE,
+)
+# The heading of a block of links to other posts at the end of a page (`Related posts`).
+_RELATED = re.compile(
+    r"^(?:related(?: posts?| articles?| reading| content| guides?| pages?)?|"
+    r"you (?:may|might) also (?:like|enjoy)|more (?:posts|articles|guides) "
+    r"(?:like this|from \S+.*)|more (?:posts|articles|guides)|popular (?:posts|articles)|"
+    r"recommended (?:reading|posts|articles|for you)|read more|keep reading)$",
     re.IGNORECASE,
 )
 # Lower-case words that may sit inside a Title Case label or name ("Time to Live", "Pay per Use").
@@ -110,8 +149,8 @@ TIP_LEADS = _wordset(
     watch mnemonic rule"""
 )
 TRAPPY = re.compile(
-    r"\b(trap|traps|gotcha|pitfall|mistake|confuse|confusing|careful|watch|warning|caution|"
-    r"beware|don't|never|remember|myth|misconception|trick)\b",
+    r"\b(traps?|gotchas?|pitfalls?|mistakes?|confuse[sd]?|confusing|confusions?|careful|watch|"
+    r"warnings?|caution|beware|don't|never|remember|myths?|misconceptions?|tricks?|tricky)\b",
     re.IGNORECASE,
 )
 # Lead-ins that open a note section inline ("Bottom line: choose ALB for ...").
@@ -772,11 +811,19 @@ def _residue_kind(s: str) -> str:
     low = s.strip().lower()
     if FOOTER_PATTERN.search(s.strip()):
         return "footer"
-    if low in MENU_LINES or low.rstrip(" ›»>") in MENU_LINES:
+    if _COOKIE_WORD.search(s) and _COOKIE_BANNER.search(s.strip()) and _words(s) <= 40:
+        return "cookie banner"
+    if _NEWSLETTER.search(s.strip()) and _words(s) <= 8:
+        return "newsletter form"
+    if _TAGS_LINE.match(s.strip()):
+        return "tags"
+    # a menu word, maybe with its icon (`☰ Menu`)
+    bare = _strip_emoji(low)
+    if any(x in MENU_LINES for x in (low, low.rstrip(" ›»>"), bare, bare.rstrip(" ›»>"))):
         return "navigation"
-    # menu entries side by side (`Privacy · Terms · Contact`)
-    entries = re.split(r"\s+[·•|]\s+", low)
-    if len(entries) >= 2 and all(e in MENU_LINES for e in entries):
+    # menu entries or share buttons side by side (`Privacy · Terms · Contact`)
+    entries = re.split(r"\s+[·•|]\s+", bare)
+    if len(entries) >= 2 and all(e in MENU_LINES or _SHARE_ENTRY.match(e) for e in entries):
         return "navigation"
     if not _strip_emoji(s):
         return "decoration"
@@ -942,13 +989,23 @@ def _trap_parts(s: str, corpus: _Corpus) -> _TrapParts | None:
     return parts
 
 
+def _enclosed(s: str, end: int) -> bool:
+    """Whether position `end` of `s` is inside brackets or a code span (`(clusterIP: None)`):
+    a colon there ends no lead-in."""
+    before = s[:end]
+    depth = 0
+    for ch in before:
+        depth = max(0, depth + (ch in "([{") - (ch in ")]}"))
+    return depth > 0 or before.count("`") % 2 == 1
+
+
 def _trap_lead(s: str, corpus: _Corpus) -> _TrapParts | None:
     toks = _tokens(s)
     words = [t for t, _, _ in toks]
     caps = _caps_lead(words)
     if caps:
         last = words[caps - 1]
-        if last.endswith(":"):
+        if last.endswith(":") and not _enclosed(s, toks[caps - 1][2]):
             return _TrapParts(s[: toks[caps - 1][2] - 1].strip(), ":", s[toks[caps - 1][2] :], 0)
         if caps < len(words) and words[caps] in ("—", "–", "-", "--"):
             rest = s[toks[caps][2] :] if caps + 1 < len(words) else ""
@@ -957,7 +1014,7 @@ def _trap_lead(s: str, corpus: _Corpus) -> _TrapParts | None:
         if emphatic and (caps >= 2 or len(_core(words[0])) >= 4):
             return _TrapParts("", "", s, caps)
     for i, w in enumerate(words[:6]):
-        if w.endswith(":") and not re.search(r"\d:\d", w):
+        if w.endswith(":") and not re.search(r"\d:\d", w) and not _enclosed(s, toks[i][2]):
             if any(re.search(r"[.?!]$", x) for x in words[:i]):
                 break
             return _TrapParts(s[: toks[i][2] - 1].strip(), ":", s[toks[i][2] :], 0)
@@ -1137,6 +1194,25 @@ class _Importer:
                 sure_tail = no
         if (run < 2 and not footer_from) or _is_section_heading(stop):
             tail = sure_tail
+        # links to other posts under their heading at the end of the page (`Related posts`,
+        # then post titles of any length): no sentence, scenario or section after the heading
+        related = len(self.lines) + 1
+        for no in range(len(self.lines), first_content, -1):
+            s = self.lines[no - 1].strip()
+            if no - 1 in table_lines:
+                break
+            if not s or no == attribution:
+                continue
+            if _RELATED.match(_strip_emoji(s).rstrip(":").strip()):
+                related = no
+                break
+            if not (_residue_kind(s) or _is_nav_link(s)) and (
+                _words(s) > 16
+                or re.search(r"[.!][\"'’”)\]]*$", s)
+                or _QARROW.search(s)
+                or _is_section_heading(s)
+            ):
+                break
         for no, raw in enumerate(self.lines, 1):
             if no - 1 in table_lines or not raw.strip():
                 continue
@@ -1144,6 +1220,8 @@ class _Importer:
             if no == attribution:
                 continue
             why = _residue_kind(s)
+            if not why and no >= related:
+                why = "related links"
             if not why and no >= tail:
                 why = "navigation"
             if not why and footer_from and no > footer_from:
@@ -1496,12 +1574,13 @@ class _Importer:
             body = self.blocks[h + 1 : end]
             paras = [b for b in body if b.kind == "para"]
             traps = [b for b in body if b.kind == "trap"]
-            if not paras or not traps:
-                continue
             plain = head.text.lower()
             note_heading = plain in SECTION_LEADS or bool(
                 re.search(r"\bsummary\b|\btakeaways?\b|\boverview\b", plain)
             )
+            warns = bool(TRAPPY.search(head.text)) and not note_heading
+            if not paras or not (traps or warns):
+                continue  # a warning heading (`Common mistakes`) makes plain paragraphs traps
             as_traps = bool(TRAPPY.search(head.text)) or (
                 len(traps) >= len(paras) and not note_heading
             )
@@ -1674,9 +1753,10 @@ class _Importer:
             if b.kind == "heading":
                 text = b.text
                 kind = "trap" if any(w in text.lower() for w in TRAP_WORDS) else "note"
-                if kind == "note" and nxt_kind.get(id(b)) == "trap" and TRAPPY.search(text):
-                    # a warning heading (`Watch out`) over traps: the parser reads a trap list
-                    # only under a heading that says "trap"
+                if kind == "note" and nxt_kind.get(id(b)) == "trap":
+                    # a heading over traps (`Watch out`, `Common mistakes`): the parser reads a
+                    # trap list only under a heading that says "trap", and a heading of its own
+                    # (`Exam traps`) under it would leave the page's heading empty
                     text, kind = f"{text} — {TRAPS_HEADING.lower()}", "trap"
                 out += [f"## {_esc(text, block_start=False)}", ""]
                 current, note_heading = kind, b.text
@@ -1883,8 +1963,8 @@ def _key_term_candidates(text: str, subjects: Sequence[str]) -> list[tuple[int, 
         words = name.split()
         for k in range(len(words)):
             tail = words[k:]
-            if len(tail) == 1 and not re.search(r"[A-Z0-9]", tail[0][1:]):
-                continue  # a lone common word (`Pools`, `Standard`) names nothing
+            if k and len(tail) == 1 and not re.search(r"[A-Z0-9]", tail[0][1:]):
+                continue  # a lone common word of a longer name (`Pools`) names nothing
             phrase = " ".join(tail)
             if len(phrase) >= 3:
                 patterns.append(

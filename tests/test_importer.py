@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from cardgen.cli import cli
 from cardgen.diagnostics import CODES
-from cardgen.importer import _yaml_scalar, decode_page, import_page, title_slug
+from cardgen.importer import _strip_emoji, _yaml_scalar, decode_page, import_page, title_slug
 from cardgen.parse import document_json, parse_file, parse_text
 from tests.conftest import COGNITO, SEED, fuzz_settings
 
@@ -811,3 +811,97 @@ def test_cli_refuses_an_output_that_is_not_a_markdown_source(runner: CliRunner, 
     upper = tmp_path / "y.MARKDOWN"
     assert runner.invoke(cli, ["import", str(SEED), "-o", str(upper)]).exit_code == 0
     assert runner.invoke(cli, ["check", str(upper)]).exit_code == 0
+
+
+ALPHA_TABLE = "| Feature | Alpha | Beta |\n|---|---|---|\n| Speed | Fast | Slow |\n"
+
+
+@pytest.mark.parametrize(
+    "banner",
+    [
+        "We use cookies to improve your experience. Accept all | Reject | Manage preferences",
+        "🍪 This site uses cookies. By continuing you agree to our cookie policy. Got it!",
+        "Accept cookies",
+        "☰ Menu",
+    ],
+)
+def test_a_cookie_banner_or_menu_line_on_top_is_no_title(banner: str):
+    page = f"{banner}\nAlpha vs Beta\n{ALPHA_TABLE}\nContoso · SAA-C03 · 2026-01-01\n"
+    markdown, diags = import_page(page, "p.txt")
+    assert facts(markdown)["title"] == "Alpha vs Beta"
+    assert "id: alpha-vs-beta\n" in markdown and "ookie" not in markdown
+    assert [(d.code, d.loc.line) for d in diags] == [("I001", 1)]
+    # a sentence about cookies is content, not a banner
+    text = "Session cookies are never shared between the two services."
+    kept, _ = import_page(page.replace(banner, "Alpha vs Beta").replace("Contoso", f"{text}\nC"))
+    assert text in kept
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        ["Was this article helpful?", "Yes · No"],
+        ["Subscribe to our newsletter", "Enter your email", "Subscribe"],
+        ["Related posts", "Kubernetes Networking 101", "CNI Plugins Compared", "Tags: a, b, c"],
+        ["Related posts", "How We Moved Every Service From Alpha to Beta in Thirty Days"],
+    ],
+)
+def test_residue_after_the_last_section_is_dropped_and_reported(ending: list[str]):
+    page = "\n".join(["Alpha vs Beta", ALPHA_TABLE, "Summary", "Alpha is fast.", *ending])
+    markdown, diags = import_page(page + "\n", "p.txt")
+    got = facts(markdown)
+    assert got["notes"] == [{"title": "Summary", "text": "Alpha is fast."}]
+    assert not got["traps"]
+    dropped = [d for d in diags if d.code == "I001"]
+    assert len(dropped) == 1 and dropped[0].loc.line == 8
+    assert all(repr(line) in dropped[0].message for line in ending)
+
+
+@pytest.mark.parametrize("heading", ["Common mistakes", "⚠️ Common mistakes", "Mistakes to avoid"])
+def test_a_warning_heading_over_traps_is_one_heading_never_an_empty_one(heading: str):
+    page = (
+        f"Alpha vs Beta\n{ALPHA_TABLE}\n{heading}\n"
+        "CRITICAL: Alpha does NOT support agents in any tier.\n"
+        "Candidates pick Beta for the lowest effort, which is wrong.\n"
+        "Remember that Beta runs inside your network.\n"
+    )
+    markdown, _ = import_page(page, "p.txt")
+    headings = re.findall(r"^## .*$", markdown, re.M)
+    assert headings == ["## Comparison", f"## {_strip_emoji(heading)} — exam traps"]
+    assert [t["title"] for t in facts(markdown)["traps"]] == ["CRITICAL", "", ""]
+    # any heading over traps only gets the traps, not an empty section and one of our own
+    only = page.replace(heading, "Key points").rsplit("\n", 3)[0] + "\n"
+    markdown, _ = import_page(only, "p.txt")
+    assert re.findall(r"^## .*$", markdown, re.M) == ["## Comparison", "## Key points — exam traps"]
+    assert len(facts(markdown)["traps"]) == 1
+    # a warning heading over plain paragraphs only: they are traps too
+    plain = page.replace("CRITICAL: Alpha does NOT", "Alpha does not")
+    got = facts(import_page(plain, "p.txt")[0])
+    assert not got["notes"] and len(got["traps"]) == 3
+
+
+def test_a_one_word_subject_name_is_the_cloze_of_a_trap():
+    page = (
+        "Redis vs Memcached\n| Feature | Redis | Memcached |\n|---|---|---|\n"
+        "| Threads | Single | Multi |\n\nExam traps\n"
+        "Memcached has no persistence and no replication of its own.\n"
+    )
+    markdown, diags = import_page(page, "p.txt")
+    assert "- **Memcached** has no persistence" in markdown
+    assert "I006" not in [d.code for d in diags]
+
+
+def test_a_colon_in_brackets_ends_no_trap_title():
+    page = (
+        "ClusterIP vs NodePort\n| Feature | ClusterIP | NodePort |\n|---|---|---|\n"
+        "| Scope | Internal | External |\n\nGotchas\n"
+        "Headless services (clusterIP: None) give no virtual IP at all.\n"
+        "NodePort range [default: 30000-32767] is FIXED unless the flag changes.\n"
+        "WATCH OUT: NodePort opens the port on every node.\n"
+    )
+    got = facts(import_page(page, "p.txt")[0])
+    assert [(t["title"], t["text"]) for t in got["traps"]] == [
+        ("", "Headless services (clusterIP: None) give no virtual IP at all."),
+        ("", "NodePort range [default: 30000-32767] is FIXED unless the flag changes."),
+        ("WATCH OUT", "NodePort opens the port on every node."),
+    ]
