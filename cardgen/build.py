@@ -344,7 +344,9 @@ def _deck_job(file: Path, shown: str) -> _Outcome:
                 lockmod.Spec(c.key, c.hash, c.model, c.cards, facts.get(c.key, ()))
                 for c in contents
             ]
-            plan = lockmod.reconcile(specs, _PREVIOUS.get(doc.id), ctx.clock)
+            previous_deck = _PREVIOUS.get(doc.id)
+            plan = lockmod.reconcile(specs, previous_deck, ctx.clock)
+            plan.deck.since = lockmod.deck_since(previous_deck, ctx.clock)
             if ctx.forget_removed:
                 report.forgotten = lockmod.forget_removed(plan)
                 out.fixpoint = not plan.removed_now

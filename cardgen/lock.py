@@ -78,6 +78,7 @@ class DeckLock:
     notes: dict[str, Entry] = field(default_factory=dict)
     removed: dict[str, Entry] = field(default_factory=dict)
     source: str = ""  # the source file, relative to the lock's folder ("" in older locks)
+    since: int = 0  # the clock of the deck's first build (0 in older locks)
 
 
 class Decks(MutableMapping[str, DeckLock]):
@@ -258,14 +259,18 @@ def _deck(deck_id: str, obj: Any) -> DeckLock:
     notes = obj.get("notes", {})
     removed = obj.get("removed", {})
     source = obj.get("source", "")
+    since = obj.get("since", 0)
     if not isinstance(notes, dict) or not isinstance(removed, dict):
         raise LockError(f"deck {deck_id!r}: `notes` and `removed` must be objects", deck_id)
     if not isinstance(source, str):
         raise LockError(f"deck {deck_id!r}: `source` must be a string", deck_id)
+    if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since <= MAX_MOD:
+        raise LockError(f"deck {deck_id!r}: `since` must be a time in seconds", deck_id)
     return DeckLock(
         {k: _located(k, v) for k, v in notes.items()},
         {k: _located(k, v) for k, v in removed.items()},
         source,
+        since,
     )
 
 
@@ -375,9 +380,21 @@ def pack(deck: DeckLock) -> str:
     """A deck as the lock file holds it (the inside of its JSON object): canonical, so that
     equal decks pack equal and `deck_digest` can hash the text."""
     text = f'"notes": {_mapping(deck.notes, "   ")},\n   "removed": {_mapping(deck.removed, "   ")}'
+    if deck.since:
+        text += f',\n   "since": {deck.since}'
     if deck.source:
         text += f',\n   "source": {json.dumps(deck.source, ensure_ascii=False)}'
     return text
+
+
+def deck_since(previous: DeckLock | None, clock: int) -> int:
+    """When a deck was first built: kept from the lock; for a deck new to it, this build's
+    clock; for a deck of an older lock, the oldest mod time of its notes."""
+    if previous is None:
+        return clock
+    if previous.since:
+        return previous.since
+    return min((e.mod for e in previous.notes.values()), default=clock)
 
 
 def packed_source(packed: str) -> str:
@@ -404,7 +421,11 @@ _PACKED_MOD = re.compile(r'"mod": (\d+)')
 
 
 def packed_born(packed: str) -> int:
-    """The oldest mod time of a packed deck's notes: about when the deck was first built."""
+    """When a packed deck was first built: its `since`, else (an older lock) the oldest mod
+    time of its notes."""
+    since = re.search(r'\n   "since": (\d+)', packed)
+    if since:
+        return int(since.group(1))
     notes = packed.split('\n   "removed": ', 1)[0]
     return min((int(m) for m in _PACKED_MOD.findall(notes)), default=MAX_MOD)
 

@@ -582,3 +582,19 @@ def test_a_linked_sources_folder_keeps_the_lock_as_it_is(src: Path, tmp_path: Pa
     src.symlink_to(real, target_is_directory=True)
     run(src, out, clock=T1)
     assert (out / "cardgen.lock").read_bytes() == before
+
+
+def test_following_the_advice_with_other_edits_keeps_the_verdict(src: Path, tmp_path: Path) -> None:
+    # rename a.md -> b.md (B012: set `id: a`), then put the id back AND change every note (a
+    # new title): the interim deck `b` is the copy (B013), on this build and the next ones
+    out = tmp_path / "decks"
+    write_source(src, SOURCE.replace("id: demo\n", ""), "a.md")
+    (src / "demo.md").unlink()
+    run(src, out, clock=T0)
+    (src / "a.md").rename(src / "b.md")
+    assert "B012" in codes(run(src, out, clock=T0 + 10))
+    text = (src / "b.md").read_text("utf-8").replace("---\n", "---\nid: a\n", 1)
+    (src / "b.md").write_text(text.replace("# Demo: Alpha vs Beta", "# Alpha or Beta"), "utf-8")
+    for clock in (T1, T1 + 10, T1 + 20):
+        result = run(src, out, clock=clock)
+        assert codes(result) == ["B013"] and "deck 'b'" in result.diagnostics[0].message
