@@ -830,7 +830,7 @@ def _deck_identity_warnings(
     - B013, at the lock: a deck that is gone and whose facts nobody holds (a deleted source).
     """
     from cardgen import lock as lockmod
-    from cardgen.cards import tag
+    from cardgen.cards import deck_tag
 
     rebuilt = [o for o in kept if o.deck_lock is not None and not o.cached]
     displaced = dict(gone)  # deck id -> why its facts are not where they were
@@ -920,7 +920,7 @@ def _deck_identity_warnings(
                     Loc(shown),
                     "B013",
                     f"deck {deck_id!r} has no source any more ({why}): its notes stay in "
-                    f"Anki (search `tag:{tag(deck_id)}` in the browser to delete them); "
+                    f"Anki (search `tag:{deck_tag(deck_id)}` in the browser to delete them); "
                     "`cardgen build --forget-removed` drops it from the lock (then delete "
                     f"{display_path(out_dir / deck_id)}.apkg and its PDFs)",
                 )

@@ -104,8 +104,14 @@ def _row_keys(doc: Document) -> dict[tuple[int, int], str]:
     return keys
 
 
+def deck_tag(deck_id: str) -> str:
+    """The tag every note of a deck carries: under `cardgen::deck::`, so that no subject or
+    front-matter tag can be the same (`tag:cardgen::deck::<id>` finds exactly that deck's)."""
+    return f"cardgen::deck::{tag(deck_id)}"
+
+
 def _base_tags(doc: Document) -> tuple[str, ...]:
-    return ("cardgen", tag(doc.id), *(tag(t) for t in doc.tags))
+    return ("cardgen", deck_tag(doc.id), *(tag(t) for t in doc.tags))
 
 
 def _subject_id(doc: Document, name: str) -> str:

@@ -186,9 +186,15 @@ def test_fresh_import_matches_readme_and_renders(tmp_path: Path) -> None:
         assert any(d.name == "AWS::DVA-C02::Cognito User Pools vs Identity Pools" for d in names)
         tags = col.tags.all()
         assert all(" " not in t for t in tags)
-        assert {"cardgen", DECK, "forward", "identify", "compare", "cloze", "scenario"} <= {
-            t.lower() for t in tags
-        }
+        assert {
+            "cardgen",
+            f"cardgen::deck::{DECK}",
+            "forward",
+            "identify",
+            "compare",
+            "cloze",
+            "scenario",
+        } <= {t.lower() for t in tags}
     finally:
         col.close()
 

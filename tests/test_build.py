@@ -473,7 +473,7 @@ def test_a_renamed_source_without_id_is_pointed_at_its_old_id(src: Path, tmp_pat
     # the deck the renamed file made meanwhile: its file now builds the old deck again
     b013 = [d for d in result.diagnostics if d.code == "B013"]
     assert len(b013) == 1 and "ab.md now builds deck 'alpha-beta'" in b013[0].message
-    assert "`tag:ab`" in b013[0].message
+    assert "`tag:cardgen::deck::ab`" in b013[0].message
 
 
 def test_a_changed_id_is_pointed_at_the_old_one(src: Path, tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ from typing import Any
 import genanki
 
 from cardgen import render
+from cardgen.cards import deck_tag
 from cardgen.model import Card, Document
 
 QA_MODEL_ID = 1_597_326_411
@@ -209,7 +210,7 @@ def tombstone_content(key: str, model: str, cards: int, doc: Document) -> NoteCo
         "In Anki's browser, search <code>tag:cardgen&#58;&#58;removed</code>, "
         "select all, then Notes › Delete."
     )
-    tags = _tags(["cardgen", doc.id, REMOVED_TAG])
+    tags = _tags(["cardgen", deck_tag(doc.id), REMOVED_TAG])
     if model == "cloze":
         deletions = " ".join(f"{{{{c{i}::removed}}}}" for i in range(1, max(cards, 1) + 1))
         text = f'<span class="cg-removed">This fact was {deletions} from the source.</span>'
