@@ -13,9 +13,10 @@ What a pasted page looks like, and what becomes of each part (docs/import.md has
   (`I001`); emoji around headings and body lines are dropped silently;
 - the first line is the title, the lines up to the table are the description (emoji around them
   dropped and reported, `I001`);
-- a pipe table whose header cells run a subject's name and tagline together and whose first cells
-  run an attribute label and an exam tip together: both are split on evidence (see `_split_row`,
-  `_split_header`), and every split whose evidence is thin is reported (`I002`, `I003`);
+- a pipe table (or a tab-separated one, as a browser copies an HTML table) whose header cells
+  run a subject's name and tagline together and whose first cells run an attribute label and an
+  exam tip together: both are split on evidence (see `_split_row`, `_split_header`), and every
+  split whose evidence is thin is reported (`I002`, `I003`);
 - short lines followed by text are section headings; "Question? → Answer." sentences become a
   scenario list; paragraphs led by an ALL-CAPS phrase or a short lead-in ending in a colon become
   traps, with the lead-in as the title and bold spans on the terms the page emphasises;
@@ -220,6 +221,14 @@ def _kind(token: str) -> str:
     if letters[0].isupper() or any(ch.isupper() for ch in letters[1:]):
         return "cap"
     return "low"
+
+
+@lru_cache(maxsize=1 << 16)
+def _row_kind(token: str) -> str:
+    """`_kind` for a row's first cell, where a name written in lower case with a digit (`gp3`,
+    `io2`, `t3.micro`) reads like a capitalised word: it may end a label or start a tip."""
+    kind = _kind(token)
+    return "cap" if kind == "low" and any(ch.isdigit() for ch in _core(token)) else kind
 
 
 @lru_cache(maxsize=1 << 16)
@@ -616,13 +625,13 @@ def _split_row(
         if vocab and _core(label[-1]).lower() in vocab:
             score += 1  # other rows' labels use this word too
         if k == n:
-            lows = sum(1 for w in words if _kind(w) == "low")
+            lows = sum(1 for w in words if _row_kind(w) == "low")
             # a short label in sentence case (`Data types`, `Max message size`): any tip cut
             # from it would start with a lower-case word
             sentence_case = (
                 n <= 4
-                and _kind(words[0]) == "cap"
-                and all(_kind(w) in ("low", "conn", "num") for w in words[1:])
+                and _row_kind(words[0]) == "cap"
+                and all(_row_kind(w) in ("low", "conn", "num") for w in words[1:])
                 and not re.search(r"[.!?:;,\"'“‘]", cell)
             )
             if sentence_case:
@@ -635,9 +644,9 @@ def _split_row(
             cands.append(_Split(cell.strip(), "", score, not lows, k))
             continue
         first = words[k]
-        kind = _kind(first)
+        kind = _row_kind(first)
         nxt = words[k + 1] if k + 1 < n else ""
-        nxt_lower = bool(nxt) and nxt[:1] not in "([{" and _kind(nxt) in ("low", "conn")
+        nxt_lower = bool(nxt) and nxt[:1] not in "([{" and _row_kind(nxt) in ("low", "conn")
         core_first = _core(first)
         strong = False
         if first[:1] in _QUOTES:
@@ -651,7 +660,7 @@ def _split_row(
         colon_at = next((i for i in range(k, min(k + 3, n)) if words[i].endswith(":")), None)
         if colon_at is not None and kind == "cap":
             lead = words[k : colon_at + 1]
-            if colon_at == k or all(_kind(w) in ("low", "conn", "num") for w in lead[1:]):
+            if colon_at == k or all(_row_kind(w) in ("low", "conn", "num") for w in lead[1:]):
                 score += 4
                 strong = True
                 if _core(lead[0]).lower() in TIP_LEADS or colon_at == k:
@@ -671,18 +680,26 @@ def _split_row(
         if low_core in OPENERS or (low_core in NUMBER_WORDS and nxt_lower):
             score += 3
             strong = True
+        # a number with its unit, then words (`5 PiB accounts are …`): the quantity opens the
+        # tip; a label does not end between a number and its unit (`Max Size 5 | PiB …`)
+        quantity = _QUANTITY.match(" ".join(words[k : k + 2]))
+        if quantity and kind == "num" and k + 2 < n and _row_kind(words[k + 2]) in ("low", "conn"):
+            score += 3
+            strong = True
+        if _QUANTITY.fullmatch(f"{label[-1]} {first}"):
+            score -= 4
         if nxt_lower:
             score += 2
-        if not any(_kind(w) == "low" for w in words[k:]):
+        if not any(_row_kind(w) == "low" for w in words[k:]):
             score -= 4
         # the capitalised phrase the tip opens with, and whether the page uses it elsewhere
         j = k
-        while j < n and j - k < 5 and _kind(words[j]) in ("cap", "num"):
+        while j < n and j - k < 5 and _row_kind(words[j]) in ("cap", "num"):
             j += 1
             if words[j - 1].endswith((":", ",", ";", ".")):
                 break
         head = words[k:j] or [first]
-        sentence = j < n and _kind(words[j]) in ("low", "conn")  # the head is a subject
+        sentence = j < n and _row_kind(words[j]) in ("low", "conn")  # the head is a subject
         if sentence and corpus.count(head, exclude, not_before=label[-1]):
             score += 2
             strong = True
@@ -690,6 +707,15 @@ def _split_row(
             score -= 2  # `IP / Elastic IP` joins label words, a tip does not start so
         if corpus.count([label[-1], *head], exclude):
             score -= 2
+        named = any(words[k : k + len(nm)] == nm for nm in names)
+
+        def technical(w: str) -> bool:  # an acronym or a lower-case name (`IOPS`, `gp3`)
+            return _is_caps(w) or _row_kind(w) != _kind(w)
+
+        if k == 1 and not named and technical(first) and technical(nxt):
+            # one word, then two such terms (`Max IOPS gp3 gives …`): the first term may well
+            # belong to the label; never a sure split
+            strong = False
         tail_start = toks[k][1]
         head_text = cell[: toks[k - 1][2]].strip()
         cands.append(_Split(head_text, cell[tail_start:].strip(), score, strong, k))
@@ -733,7 +759,17 @@ class _Block:
 
 
 def _cells(line: str) -> list[tuple[str, int]]:
-    """Split a pasted table line on unescaped pipes: (cell text, 1-based column)."""
+    """Split a pasted table line on unescaped pipes (on tabs for a line of a tab-separated
+    table, the only lines that keep their tabs, see `_page_lines`): (cell text, 1-based column).
+    """
+    if "\t" in line:
+        out = []
+        col = 0
+        for text in line.split("\t"):
+            lead = len(text) - len(text.lstrip())
+            out.append((text.strip(), col + lead + 1))
+            col += len(text) + 1
+        return out
     s = line.rstrip()
     start = len(s) - len(s.lstrip())
     if s[start : start + 1] == "|":
@@ -763,6 +799,8 @@ def _cells(line: str) -> list[tuple[str, int]]:
 def _is_table_start(lines: list[str], i: int) -> bool:
     """A header line: two pipes or more, and a leading `|`, a separator row under it, or (for
     a pasted `Feature | A | B` table) at least three cells, as in the next line."""
+    if "\t" in lines[i]:  # a tab-separated table: its first line is the header
+        return i == 0 or "\t" not in lines[i - 1]
     s = lines[i].strip()
     if s.count("|") < 2 or _SEPARATOR_ROW.match(s):
         return False
@@ -833,11 +871,36 @@ def _residue_kind(s: str) -> str:
     return ""
 
 
-# A page's own bookkeeping: reading time, a relative date (`Updated 3 days ago · 12 min read`).
+# A page's own bookkeeping: reading time, a relative date (`Updated 3 days ago · 12 min read`),
+# an update without a year (`Updated yesterday`), a blog category (`Posted in Kubernetes`), a
+# comment count (`7 comments`).
 _PAGE_META = re.compile(
     r"^(?:(?:last )?(?:updated|published|posted|edited)\s+)?(?:\d+|an?|one)\s+"
-    r"(?:second|minute|hour|day|week|month|year)s?\s+ago$|^\d+\s*(?:min|mins|minutes?)\s+read$"
+    r"(?:second|minute|hour|day|week|month|year)s?\s+ago$|^\d+\s*(?:min|mins|minutes?)\s+read$|"
+    r"^(?:last )?(?:updated|edited|modified)(?!.*(?<!\d)(?:19|20)\d\d(?!\d))(?:\s+\S+){0,3}$|"
+    r"^posted (?:in|under)(?:\s+\S+){1,4}$|"
+    r"^(?:\d[\d,]*|no|one)\s+(?:comments?|replies|responses|views|likes|reactions)$",
+    re.IGNORECASE,
 )
+
+
+def _without_page_meta(s: str) -> tuple[str, list[tuple[str, int]]]:
+    """A dotted line of short parts (`By Jane Doe · SOA-C02 · 2025-10-20 · 8 min read`) without
+    its bookkeeping parts, and those parts with their columns; the line as it is when none or
+    all of its parts are bookkeeping (a line of bookkeeping alone is residue)."""
+    pieces = re.split(r"(\s+[·•]\s+)", s)
+    parts = pieces[::2]
+    if len(parts) < 2 or not all(p.strip() and _words(p) <= 6 for p in parts):
+        return s, []
+    meta = [bool(_PAGE_META.match(_strip_emoji(p).strip())) for p in parts]
+    if not any(meta) or all(meta):
+        return s, []
+    kept, dropped, col = [], [], 1
+    for i, piece in enumerate(pieces):
+        if i % 2 == 0:
+            (dropped if meta[i // 2] else kept).append((piece.strip(), col))
+        col += len(piece)
+    return " · ".join(p for p, _ in kept), dropped
 
 
 def _attribution_parts(s: str) -> list[str] | None:
@@ -1088,12 +1151,31 @@ class _Importer:
                 used.add(j)
                 j += 1
             ncols = len(table.header)
-            while j < len(lines) and "|" in lines[j] and lines[j].strip():
+            # without outer pipes on the header, a closing one on a row one cell short (and
+            # without an opening one) ends an empty last cell (`Custom Runtimes | … | `: no tip)
+            open_end = not re.search(r"(?<!\\)\|\s*$", lines[i])
+            tabbed = "\t" in lines[i]
+            mark = "\t" if tabbed else "|"
+            while j < len(lines) and mark in lines[j] and lines[j].strip():
                 start = j
                 text = lines[j]
                 cells = _cells(text)
+                if (
+                    open_end
+                    and not tabbed
+                    and len(cells) == ncols - 1
+                    and not text.lstrip().startswith("|")
+                    and re.search(r"(?<!\\)\|\s*$", text)
+                ):
+                    cells.append(("", len(text.rstrip()) + 1))
                 while len(cells) < ncols and j + 1 < len(lines) and lines[j + 1].strip():
-                    joined = text.rstrip() + " " + lines[j + 1].strip()
+                    if tabbed:
+                        # a cell broken over lines: the next line goes on with that cell
+                        if "\t" not in lines[j + 1]:
+                            break
+                        joined = text.rstrip(" ") + " " + lines[j + 1].lstrip(" ")
+                    else:
+                        joined = text.rstrip() + " " + lines[j + 1].strip()
                     if len(_cells(joined)) > ncols:
                         break
                     text = joined
@@ -1132,6 +1214,21 @@ class _Importer:
     def _classify(self, table_lines: set[int]) -> list[tuple[int, str]]:
         """Drop residue; return the remaining non-table lines as (line number, text)."""
         out: list[tuple[int, str]] = []
+        for i, raw in enumerate(self.lines):
+            if i in table_lines:
+                continue
+            kept, dropped = _without_page_meta(raw.strip())
+            if dropped:
+                col = len(raw) - len(raw.lstrip()) + dropped[0][1]
+                self.diags.append(
+                    warning(
+                        self.loc(i + 1, col),
+                        "I001",
+                        "dropped page bookkeeping from the line: "
+                        + ", ".join(repr(p) for p, _ in dropped),
+                    )
+                )
+                self.lines[i] = kept
         first_content = next(
             (
                 no
@@ -1712,7 +1809,8 @@ class _Importer:
     # ---- output ----------------------------------------------------------------------------
 
     def _deck_and_tags(self) -> tuple[str, list[str]]:
-        codes = [p for p in self.source_parts[1:] if _EXAM_CODE.match(p)]
+        # an exam code anywhere in the attribution (`AZ-700 · 2026-03-01 · Contoso Learning`)
+        codes = list(dict.fromkeys(p for p in self.source_parts if _EXAM_CODE.match(p)))
         subjects = self.deck_subjects
         topic = " vs ".join(subjects) if len(subjects) >= 2 else self.title
         topic = topic.replace("::", ":")
@@ -1906,7 +2004,34 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 def _clean(text: str) -> str:
     """Normalised line ends; control characters and lone surrogates (never content) removed."""
-    return _CONTROL.sub("", normalise_text(text).replace("\t", " "))
+    return _CONTROL.sub("", normalise_text(text))
+
+
+def _page_lines(text: str) -> list[str]:
+    """The cleaned page's lines, tabs turned into spaces except in a tab-separated table (what
+    a browser gives for a copied HTML table): a line of three cells or more between tabs with a
+    line of as many cells under it, and the lines with tabs that follow (its rows)."""
+    lines = text.split("\n")
+    keep: set[int] = set()
+    i = 0
+    while i < len(lines):
+        n = len(lines[i].split("\t"))
+        cells = [c.strip() for c in lines[i].split("\t")]
+        if (
+            n >= 3
+            and i + 1 < len(lines)
+            and len(lines[i + 1].split("\t")) == n
+            and sum(1 for c in cells if c) >= 2
+            and not _residue_kind(" | ".join(cells))
+        ):
+            j = i
+            while j < len(lines) and "\t" in lines[j] and lines[j].strip():
+                keep.add(j)
+                j += 1
+            i = j
+            continue
+        i += 1
+    return [s if no in keep else s.replace("\t", " ") for no, s in enumerate(lines)]
 
 
 def _clip(text: str, n: int = 60) -> str:
@@ -2035,7 +2160,7 @@ def decode_page(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
 
 def title_slug(text: str) -> str:
     """The default file stem for a pasted page (from its title line)."""
-    imp = _Importer(path="", lines=_clean(text).split("\n"), doc_id=None)
+    imp = _Importer(path="", lines=_page_lines(_clean(text)), doc_id=None)
     tables, used = imp._find_tables()
     content = imp._classify(used)
     first = tables[0].line if tables else None
@@ -2054,7 +2179,7 @@ def import_page(
     text = _clean(text)
     if not text.strip():
         return "", [error(Loc(path, 1, 1), "I010", "page is empty")]
-    imp = _Importer(path=path, lines=text.split("\n"), doc_id=doc_id)
+    imp = _Importer(path=path, lines=_page_lines(text), doc_id=doc_id)
     markdown = imp.run()
     diags = sorted(imp.diags, key=lambda d: (d.loc.line, d.loc.col, d.code))
     return markdown, diags

@@ -621,11 +621,14 @@ def reconcile(specs: Sequence[Spec], previous: DeckLock | None, clock: int) -> P
             entry, was_tomb = pool[olds[0]]
             take(new_specs[0], olds[0], entry, revived=was_tomb)
     #    c) Same key, other content: changed (a tombstone with this key comes back to life),
-    #       unless the old note went on under another key in b).
+    #       unless the old note went on under another key in b), or it hid other words (a
+    #       trap) or gave another answer (a scenario): under a generic title ("Gotcha:") that
+    #       is another fact, and history on the wrong fact is worse than none.
     for s in specs:
         if s.key not in decisions and s.key in pool:
             entry, was_tomb = pool[s.key]
-            take(s, s.key, entry, revived=was_tomb)
+            if _guards(entry.facts) in ((), _guards(s.facts)):
+                take(s, s.key, entry, revived=was_tomb)
     # What is left in the pool vanished: the notes of removed facts, and tombstones.
 
     # 2. Renames: a new key continues a vanished key (or a tombstone) whose content hash, then
@@ -685,20 +688,27 @@ def reconcile(specs: Sequence[Spec], previous: DeckLock | None, clock: int) -> P
 
     # 4. New notes: GUID from their own key. If a renamed note already holds that GUID, a
     #    suffixed one; if a vanished note or tombstone holds it, that note continues.
+    #    (Unless that note hid other words or gave another answer, see 1c: then it keeps its
+    #    GUID, to become a marker, and this note takes a suffixed one.)
     by_identity = {(e.identity or k): k for k, (e, _) in pool.items()}
     for s in fresh:
         identity = s.key
         n = 1
-        while identity in live:
-            n += 1
-            identity = f"{s.key}#{n}"
-        old_key = by_identity.pop(identity, None)
-        if old_key is not None and old_key in pool:
-            entry, was_tomb = pool.pop(old_key)
-            take(s, old_key, entry, revived=was_tomb)
-            continue
-        decisions[s.key] = Decision(s.key, identity, clock, "new")
-        live.add(identity)
+        while True:
+            while identity in live:
+                n += 1
+                identity = f"{s.key}#{n}"
+            old_key = by_identity.get(identity)
+            if old_key is None or old_key not in pool:
+                decisions[s.key] = Decision(s.key, identity, clock, "new")
+                live.add(identity)
+                break
+            entry, was_tomb = pool[old_key]
+            if _guards(entry.facts) in ((), _guards(s.facts)):
+                del by_identity[identity]
+                take(s, old_key, entry, revived=was_tomb)
+                break
+            live.add(identity)  # the other fact's GUID: not this note's
 
     # 5. Vanished notes left over become tombstones, with a newer mod time so that Anki takes
     #    the `cardgen::removed` tag; older tombstones are carried as they were.

@@ -905,3 +905,100 @@ def test_a_colon_in_brackets_ends_no_trap_title():
         ("", "NodePort range [default: 30000-32767] is FIXED unless the flag changes."),
         ("WATCH OUT", "NodePort opens the port on every node."),
     ]
+
+
+def test_a_tab_separated_table_copied_from_a_browser_is_a_table():
+    page = (
+        "Redis vs Memcached\nCache Guides · SAA-C03 · 2026-01-20\n"
+        "Two caches; the exam asks which one persists.\n\n"
+        "Feature\tRedis Rich data structures\tMemcached Simple cache\n"
+        "Persistence Only Redis survives a restart\tSnapshots | AOF\tNone\n"
+        "Threads\tSingle\t\n"
+        "Replication\tYes\n\nSummary\nRedis does more.\n"
+    )
+    markdown, diags = import_page(page, "p.txt")
+    got = facts(markdown)
+    assert got["description"] == "Two caches; the exam asks which one persists."
+    assert got["subjects"] == [
+        {"name": "Redis", "tagline": "Rich data structures"},
+        {"name": "Memcached", "tagline": "Simple cache"},
+    ]
+    assert got["rows"] == [
+        {
+            "attribute": "Persistence",
+            "tip": "Only Redis survives a restart",
+            "values": ["Snapshots | AOF", "None"],
+        },
+        {"attribute": "Threads", "tip": "", "values": ["Single", ""]},
+        {"attribute": "Replication", "tip": "", "values": ["Yes", ""]},
+    ]
+    assert [d.loc.line for d in diags if d.code == "I005"] == [8]  # the short row
+    assert not [d for d in diags if d.code in ("I004", "I008")]
+    # tabs elsewhere are spaces, and two lines with a tab each are no table
+    prose = "T\nRead this\tthen that\tand more\nAnd this\tthen more\n"
+    markdown, diags = import_page(prose, "p.txt")
+    assert "I008" in {d.code for d in diags} and "Read this then that and more" in markdown
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    ["AZ-700 · 2026-03-01 · Contoso Learning", "Contoso Learning · AZ-700 · 2026-03-01"],
+)
+def test_an_exam_code_anywhere_in_the_attribution_names_the_deck(attribution: str):
+    page = f"Kafka vs Kinesis\n{attribution}\n\n{KAFKA_TABLE}\n{KAFKA_BODY}"
+    doc, _ = parse_text(import_page(page, "p.txt")[0], "x.md")
+    assert doc.deck.startswith("AZ-700::") and doc.tags == ("az-700",)
+
+
+def test_a_label_keeps_its_term_and_a_number_keeps_its_unit():
+    page = (
+        "EBS volumes\n| Feature | EBS gp3 General Purpose | EBS io2 Provisioned IOPS |\n"
+        "|---|---|---|\n"
+        "| Max IOPS gp3 gives 3,000 IOPS baseline regardless of size | 16,000 | 256,000 |\n"
+        "| Max Size 5 PiB volumes are the default limit since 2023 | 16 TiB | 64 TiB |\n"
+        "| Durability io2 is the only type with 99.999% durability | 99.8% | 99.999% |\n"
+    )
+    markdown, diags = import_page(page, "p.txt")
+    rows = [(r["attribute"], r["tip"]) for r in facts(markdown)["rows"]]
+    assert rows == [
+        ("Max IOPS", "gp3 gives 3,000 IOPS baseline regardless of size"),
+        ("Max Size", "5 PiB volumes are the default limit since 2023"),
+        ("Durability", "io2 is the only type with 99.999% durability"),
+    ]
+    assert not [d for d in diags if d.code == "I002"]
+    # a lower-case name the page uses nowhere else: the split is reported, never taken as sure
+    page = page.replace("Max IOPS gp3 gives", "Max IOPS io9 gives")
+    assert [d.loc.line for d in import_page(page, "p.txt")[1] if d.code == "I002"] == [4]
+
+
+def test_page_bookkeeping_is_dropped_from_description_and_source():
+    page = (
+        "Kafka vs Kinesis\nStreaming Specialty · 15 min read · Updated yesterday\n"
+        "Posted in Streaming · 7 comments · 6 min read\n\n"
+        f"{KAFKA_TABLE}\n{KAFKA_BODY}\nBy Jane Doe · SAA-C03 · 2025-10-20 · 8 min read\n"
+    )
+    markdown, diags = import_page(page, "p.txt")
+    got = facts(markdown)
+    assert got["description"] == "Streaming Specialty"
+    assert got["source"] == "By Jane Doe · SAA-C03 · 2025-10-20"
+    dropped = [(d.loc.line, d.loc.col) for d in diags if d.code == "I001"]
+    assert dropped == [(2, 23), (3, 1), (15, 38)]
+    assert "min read" not in markdown and "comments" not in markdown
+
+
+def test_a_row_ending_in_a_pipe_without_outer_pipes_has_an_empty_last_cell():
+    page = (
+        "Redis vs Memcached\n\nFeature | Redis | Memcached | Exam tip\n"
+        "Persistence | Snapshots and AOF | None | Only Redis survives a restart\n"
+        "Data types | Strings, lists, sets | Strings only | \n"
+        "Threads | Single | Multi\n\nSummary\nRedis does more.\n"
+    )
+    markdown, diags = import_page(page, "p.txt")
+    rows = facts(markdown)["rows"]
+    assert rows[1] == {
+        "attribute": "Data types",
+        "tip": "",
+        "values": ["Strings, lists, sets", "Strings only"],
+    }
+    # a row one cell short without the closing pipe is still reported
+    assert [d.loc.line for d in diags if d.code == "I005"] == [6]

@@ -404,3 +404,29 @@ def test_a_same_template_trap_with_other_blanks_is_a_new_fact() -> None:
     assert [d.status for d in other.notes] == ["new"] and len(other.removed_now) == 1
     reworded = lockmod.reconcile(specs("Cognito User Pools", "**JWT tokens**"), first.deck, 200)
     assert [d.status for d in reworded.notes] == ["changed"] and reworded.renamed
+
+
+def test_another_fact_under_the_same_trap_title_is_a_new_note() -> None:
+    doc = "# T\n\n## Exam traps\n\n- **Gotcha:** {text}\n"
+
+    def specs(text: str) -> list[lockmod.Spec]:
+        return [
+            lockmod.Spec(s.key, s.hash, "cloze", 1, s.facts)
+            for s in _deck_specs(doc.format(text=text))
+        ]
+
+    first = lockmod.reconcile(specs("User Pools issue **JWT tokens** only."), None, 100)
+    (old,) = first.notes
+    other = lockmod.reconcile(
+        specs("Identity Pools hand out **STS credentials**."), first.deck, 200
+    )
+    (new,) = other.notes
+    assert new.status == "new" and new.identity != old.identity
+    assert [k for k, _ in other.tombstones] == [old.key]  # the old fact: a marker, its own GUID
+    # the same blanks, other words around them: the same fact, edited
+    edited = lockmod.reconcile(specs("User Pools only issue **JWT tokens**."), first.deck, 200)
+    assert [(d.status, d.identity) for d in edited.notes] == [("changed", old.identity)]
+    # and after a removal, another fact under that title does not revive the marker
+    gone = lockmod.reconcile([], first.deck, 200)
+    back = lockmod.reconcile(specs("Identity Pools hand out **STS credentials**."), gone.deck, 300)
+    assert [d.status for d in back.notes] == ["new"] and back.notes[0].identity != old.identity
