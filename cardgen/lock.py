@@ -79,6 +79,9 @@ class DeckLock:
     removed: dict[str, Entry] = field(default_factory=dict)
     source: str = ""  # the source file, relative to the lock's folder ("" in older locks)
     since: int = 0  # the clock of the deck's first build (0 in older locks)
+    # GUID keys of markers dropped by --forget-removed: never given to another note, since the
+    # note may still be in someone's Anki (its history would go to the other fact)
+    retired: tuple[str, ...] = ()
 
 
 class Decks(MutableMapping[str, DeckLock]):
@@ -260,17 +263,21 @@ def _deck(deck_id: str, obj: Any) -> DeckLock:
     removed = obj.get("removed", {})
     source = obj.get("source", "")
     since = obj.get("since", 0)
+    retired = obj.get("retired", [])
     if not isinstance(notes, dict) or not isinstance(removed, dict):
         raise LockError(f"deck {deck_id!r}: `notes` and `removed` must be objects", deck_id)
     if not isinstance(source, str):
         raise LockError(f"deck {deck_id!r}: `source` must be a string", deck_id)
     if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since <= MAX_MOD:
         raise LockError(f"deck {deck_id!r}: `since` must be a time in seconds", deck_id)
+    if not isinstance(retired, list) or not all(isinstance(r, str) for r in retired):
+        raise LockError(f"deck {deck_id!r}: `retired` must be a list of strings", deck_id)
     return DeckLock(
         {k: _located(k, v) for k, v in notes.items()},
         {k: _located(k, v) for k, v in removed.items()},
         source,
         since,
+        tuple(sorted(set(retired))),
     )
 
 
@@ -380,6 +387,8 @@ def pack(deck: DeckLock) -> str:
     """A deck as the lock file holds it (the inside of its JSON object): canonical, so that
     equal decks pack equal and `deck_digest` can hash the text."""
     text = f'"notes": {_mapping(deck.notes, "   ")},\n   "removed": {_mapping(deck.removed, "   ")}'
+    if deck.retired:
+        text += f',\n   "retired": {json.dumps(sorted(deck.retired), ensure_ascii=False)}'
     if deck.since:
         text += f',\n   "since": {deck.since}'
     if deck.source:
@@ -579,7 +588,7 @@ def reconcile(specs: Sequence[Spec], previous: DeckLock | None, clock: int) -> P
     prev = previous or DeckLock()
     decisions: dict[str, Decision] = {}
     old_entries: dict[str, Entry] = {}  # key -> the lock entry it continues
-    live: set[str] = set()  # identities (GUID keys) taken by this build's notes
+    live: set[str] = set(prev.retired)  # GUID keys taken: by this build's notes, or retired
     renamed: list[tuple[str, str]] = []
     # Candidates a note can continue: every note of the lock, then the tombstones; each old
     # note is continued by one new note at most (`take` removes it).
@@ -733,7 +742,7 @@ def reconcile(specs: Sequence[Spec], previous: DeckLock | None, clock: int) -> P
         tombstones=sorted(tombs.items()),
         removed_now=sorted(removed_now),
         renamed=sorted(renamed),
-        deck=DeckLock(notes_out, dict(sorted(tombs.items()))),
+        deck=DeckLock(notes_out, dict(sorted(tombs.items())), retired=prev.retired),
     )
 
 
@@ -741,9 +750,12 @@ def forget_removed(plan: Plan) -> int:
     """Drop the tombstones of facts removed by earlier builds (not those removed now, which have
     not reached Anki yet); returns how many were dropped."""
     keep = set(plan.removed_now)
-    dropped = [k for k, _ in plan.tombstones if k not in keep]
+    dropped = [(k, e) for k, e in plan.tombstones if k not in keep]
     plan.tombstones = [(k, e) for k, e in plan.tombstones if k in keep]
     plan.deck.removed = {k: e for k, e in plan.deck.removed.items() if k in keep}
+    plan.deck.retired = tuple(
+        sorted(set(plan.deck.retired) | {e.identity or k for k, e in dropped})
+    )
     return len(dropped)
 
 

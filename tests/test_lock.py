@@ -430,3 +430,17 @@ def test_another_fact_under_the_same_trap_title_is_a_new_note() -> None:
     gone = lockmod.reconcile([], first.deck, 200)
     back = lockmod.reconcile(specs("Identity Pools hand out **STS credentials**."), gone.deck, 300)
     assert [d.status for d in back.notes] == ["new"] and back.notes[0].identity != old.identity
+
+
+def test_a_forgotten_marker_never_lends_its_guid_to_a_later_note() -> None:
+    doc = "# T\n\n## Exam traps\n\n- **Gotcha:** User Pools issue **JWT tokens** only.\n"
+    first = lockmod.reconcile(_deck_specs(doc), None, 100)
+    (old,) = first.notes
+    gone = lockmod.reconcile([], first.deck, 200)  # removed: a marker
+    later = lockmod.reconcile([], gone.deck, 300)
+    assert lockmod.forget_removed(later) == 1  # --forget-removed: the marker is dropped
+    assert later.deck.retired == (old.identity,)
+    back = lockmod.unpack(lockmod.pack(later.deck))  # through the lock file
+    again = lockmod.reconcile(_deck_specs(doc), back, 400)
+    assert [d.status for d in again.notes] == ["new"]
+    assert again.notes[0].identity != old.identity and again.deck.retired == (old.identity,)
