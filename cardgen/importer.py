@@ -39,7 +39,7 @@ from cardgen.model import Loc
 from cardgen.parse import (
     TIP_HEADERS,
     TRAP_WORDS,
-    _looks_utf16,
+    looks_utf16,
     normalise_text,
     parse_text,
     plain_label,
@@ -2147,7 +2147,7 @@ def decode_page(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
             error(loc, "I010", f"page is {len(data):,} bytes; the limit is {MAX_PAGE_BYTES:,}")
         ]
     if b"\x00" in data:
-        if _looks_utf16(data):
+        if looks_utf16(data):
             return None, [error(loc, "I010", "page is UTF-16 text; save it as UTF-8")]
         return None, [error(loc, "I010", "page looks binary (contains NUL bytes)")]
     try:

@@ -421,9 +421,7 @@ def packed_facts(packed: str) -> set[str]:
     """`fact_set` of a packed deck, read from its text without decoding it (a deck of the lock
     is one note per line, keys sorted: `cards`, `facts`, `hash`, …)."""
     notes = packed.split('\n   "removed": ', 1)[0]
-    return {
-        f if f and not f.startswith(GUARD) else "h:" + h for f, h in _PACKED_FACT.findall(notes)
-    }
+    return {_note_fact(f, h) for f, h in _PACKED_FACT.findall(notes)}
 
 
 _PACKED_MOD = re.compile(r'"mod": (\d+)')
@@ -442,10 +440,12 @@ def packed_born(packed: str) -> int:
 def fact_set(deck: DeckLock) -> set[str]:
     """What a deck's notes teach, whatever their keys: each note's most specific fingerprint
     (its content hash when it has none). Two decks that share most of these are one deck."""
-    return {
-        e.facts[0] if e.facts and not e.facts[0].startswith(GUARD) else "h:" + e.hash
-        for e in deck.notes.values()
-    }
+    return {_note_fact(e.facts[0] if e.facts else "", e.hash) for e in deck.notes.values()}
+
+
+def _note_fact(first: str, hash_: str) -> str:
+    """A note's first fact fingerprint, or its content hash when it has none (a guard is none)."""
+    return first if first and not first.startswith(GUARD) else "h:" + hash_
 
 
 def unpack(text: str) -> DeckLock:
@@ -617,18 +617,7 @@ def reconcile(specs: Sequence[Spec], previous: DeckLock | None, clock: int) -> P
             take(s, s.key, prev.notes[s.key], revived=False)
     #    b) The same content under another key, one to one: texts that open alike can trade
     #       keys when one is added, removed or edited, and content says which is which.
-    by_new: dict[tuple[str, str], list[Spec]] = defaultdict(list)
-    by_old: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for s in specs:
-        if s.key not in decisions:
-            by_new[(s.model, s.hash)].append(s)
-    for k, (e, _) in pool.items():
-        by_old[(e.model, e.hash)].append(k)
-    for found, new_specs in by_new.items():
-        olds = by_old.get(found, [])
-        if len(new_specs) == 1 and len(olds) == 1:
-            entry, was_tomb = pool[olds[0]]
-            take(new_specs[0], olds[0], entry, revived=was_tomb)
+    _match_one_to_one([s for s in specs if s.key not in decisions], pool, 0, take)
     #    c) Same key, other content: changed (a tombstone with this key comes back to life),
     #       unless the old note went on under another key in b), or it hid other words (a
     #       trap) or gave another answer (a scenario): under a generic title ("Gotcha:") that
@@ -647,21 +636,7 @@ def reconcile(specs: Sequence[Spec], previous: DeckLock | None, clock: int) -> P
     for level in range(1 + depth):
         if not fresh or not pool:
             break
-        by_new: dict[tuple[str, str], list[Spec]] = defaultdict(list)
-        by_old: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for s in fresh:
-            fp = _fingerprint(s.hash, s.facts, level)
-            if fp:
-                by_new[(s.model, fp)].append(s)
-        for k, (e, _) in pool.items():
-            fp = _fingerprint(e.hash, e.facts, level)
-            if fp:
-                by_old[(e.model, fp)].append(k)
-        for fp, new_specs in by_new.items():
-            olds = by_old.get(fp, [])
-            if len(new_specs) == 1 and len(olds) == 1 and olds[0] in pool:
-                entry, was_tomb = pool.pop(olds[0])
-                take(new_specs[0], olds[0], entry, revived=was_tomb)
+        _match_one_to_one(fresh, pool, level, take)
         fresh = [s for s in fresh if s.key not in decisions]
 
     # 3. Rewordings: the key of an untitled trap or a scenario is made of its first words, so
@@ -779,6 +754,32 @@ def _rewording(new_key: str, old_key: str) -> float:
 
 
 GUARD = "g:"  # a fact entry that never identifies a note alone; a rewording must keep it
+
+
+def _match_one_to_one(
+    fresh: Sequence[Spec],
+    pool: dict[str, tuple[Entry, bool]],
+    level: int,
+    take: Callable[[Spec, str, Entry, bool], None],
+) -> None:
+    """Continue an old note (or tombstone) of `pool` with a new note whose fingerprint at
+    `level` (0: the content hash, then the facts) and note type are the same, when each is the
+    only one with it on its side."""
+    by_new: dict[tuple[str, str], list[Spec]] = defaultdict(list)
+    by_old: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for s in fresh:
+        fp = _fingerprint(s.hash, s.facts, level)
+        if fp:
+            by_new[(s.model, fp)].append(s)
+    for k, (e, _) in pool.items():
+        fp = _fingerprint(e.hash, e.facts, level)
+        if fp:
+            by_old[(e.model, fp)].append(k)
+    for fp, new_specs in by_new.items():
+        olds = by_old.get(fp, [])
+        if len(new_specs) == 1 and len(olds) == 1 and olds[0] in pool:
+            entry, was_tomb = pool[olds[0]]
+            take(new_specs[0], olds[0], entry, was_tomb)
 
 
 def _guards(facts: tuple[str, ...]) -> tuple[str, ...]:

@@ -230,7 +230,7 @@ def read_text(path: Path, shown: str) -> tuple[str | None, list[Diagnostic]]:
             error(loc, "P003", f"file is {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,}")
         ]
     if b"\x00" in data:
-        if _looks_utf16(data):
+        if looks_utf16(data):
             return None, [error(loc, "P002", "file is UTF-16 text; save it as UTF-8")]
         return None, [error(loc, "P002", "file looks binary (contains NUL bytes)")]
     try:
@@ -250,7 +250,7 @@ def normalise_text(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _looks_utf16(data: bytes) -> bool:
+def looks_utf16(data: bytes) -> bool:
     """A byte-order mark of UTF-16, or text whose every other byte is NUL (ASCII as UTF-16)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True
