@@ -4,10 +4,10 @@
     python bench/floors.py apkg DATA_DIR OUT_DIR
     python bench/floors.py typst DATA_DIR OUT_DIR
 
-`parse` reads every `*.md` of SOURCES_DIR and parses it with markdown-it-py configured exactly as
-`cardgen.parse` configures it (`MD_CONFIG`; a test keeps the two equal). `apkg` and `typst` read the
-per-source JSON that `bench/run.py` prepared in advance (`prepare_data`): `apkg` writes one
-genanki package per source with the same notes; `typst` compiles each source's study sheet and
+`parse` reads every `*.md` of SOURCES_DIR and parses it with markdown-it-py configured exactly
+as `cardgen.markdown` configures it (`MD_CONFIG`; a test keeps the two equal). `apkg` and `typst`
+read the per-source JSON that `bench/run.py` prepared in advance (`prepare_data`): `apkg` writes
+one genanki package per source with the same notes; `typst` compiles each source's study sheet and
 card pages from the payloads cardgen's PDF writer would pass to Typst, with cardgen's templates
 (or `bench/floor.typ` when cardgen's writer could not prepare them; the manifest says which).
 Nothing of cardgen is imported here, so each floor is the library's own cost plus one
@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE / "floor.typ"
 TIMESTAMP = 1_767_225_600  # 2026-01-01, fixed so outputs are reproducible
 
-# The options cardgen.parse._make_md() passes (kept equal by tests/test_bench_corpus.py).
+# The options cardgen.markdown._make_md() passes (kept equal by tests/test_bench_corpus.py).
 MD_PRESET = "commonmark"
 MD_OPTIONS = {"html": False, "alerts": True, "maxNesting": 20}
 

@@ -245,7 +245,7 @@ def prepare_data(src: Path, data_dir: Path) -> int:
     """Per-source JSON for the genanki and Typst floors, made with cardgen's parser, card
     builders and PDF writer before anything is timed. Returns the number of notes."""
     from cardgen.cards import build_cards
-    from cardgen.parse import parse_file
+    from cardgen.source import parse_file
 
     if data_dir.exists():
         shutil.rmtree(data_dir)

@@ -24,10 +24,10 @@ except ImportError:  # pragma: no cover - Windows: builds into one folder are no
     fcntl = None  # type: ignore[assignment]
 
 from cardgen.cards import build_cards
-from cardgen.diagnostics import Diagnostic, error, sort_key, warning
+from cardgen.diagnostics import Diagnostic, diag, sort_key
 from cardgen.lint import lint
 from cardgen.model import Card, Document, Loc
-from cardgen.parse import discover, parse_file
+from cardgen.source import discover, parse_file
 
 
 @dataclass
@@ -64,7 +64,7 @@ def load(paths: Sequence[Path], ignore: Sequence[str] = ()) -> Loaded:
         if doc.id in seen_ids:
             first = seen_ids[doc.id]
             result.diagnostics.append(
-                error(
+                diag(
                     doc.meta_loc("id") or doc.loc,
                     "P022",
                     f"deck id {doc.id!r} is also used by {first.path}; set a unique `id:`",
@@ -141,7 +141,7 @@ Progress = Callable[[int, int, str], None]
 
 def _folder_error(out_dir: Path, code: str, message: str) -> Diagnostic:
     """A diagnostic about the output folder itself, located at its path."""
-    return error(Loc(display_path(out_dir)), code, message)
+    return diag(Loc(display_path(out_dir)), code, message)
 
 
 def build(
@@ -404,7 +404,7 @@ def _deck_job(file: Path, shown: str) -> _Outcome:
                 report.outputs.append(path)
     except OSError as exc:
         out.write_diags.append(
-            error(
+            diag(
                 Loc(display_path(ctx.out_dir)),
                 "B002",
                 f"cannot write output: {exc.strerror or exc}",
@@ -668,7 +668,7 @@ def _finish(
         if o.doc_id in seen:
             assert o.doc_loc is not None
             load.append(
-                error(
+                diag(
                     o.doc_loc,
                     "P022",
                     f"deck id {o.doc_id!r} is also used by {seen[o.doc_id].shown}; "
@@ -738,7 +738,7 @@ def _finish(
         blocked.insert(0, lock_path)
     for p in blocked:
         result.diagnostics.append(
-            error(Loc(display_path(p)), "B002", "cannot write output: a folder is in the way")
+            diag(Loc(display_path(p)), "B002", "cannot write output: a folder is in the way")
         )
     if blocked:
         return result
@@ -762,7 +762,7 @@ def _finish(
     except OSError as exc:
         done = " (files already written are complete; build again)" if result.written else ""
         result.diagnostics.append(
-            error(
+            diag(
                 Loc(display_path(target)),
                 "B002",
                 f"cannot write output: {exc.strerror or exc}{done}",
@@ -885,7 +885,7 @@ def _deck_identity_warnings(
         why = displaced[best]
         if best not in gone:  # the other deck is built too, from other facts: stop
             out.append(
-                error(
+                diag(
                     o.doc_loc,
                     "B014",
                     f"deck {o.doc_id!r} holds {shared} of its {len(mine)} facts from deck "
@@ -902,7 +902,7 @@ def _deck_identity_warnings(
             else f"if you renamed the file or changed `id:`, set `id: {best}` here"
         )
         out.append(
-            warning(
+            diag(
                 o.doc_loc,
                 "B012",
                 f"deck {o.doc_id!r} holds {shared} of its {len(mine)} facts from deck "
@@ -916,7 +916,7 @@ def _deck_identity_warnings(
             if deck_id in held:
                 continue
             out.append(
-                warning(
+                diag(
                     Loc(shown),
                     "B013",
                     f"deck {deck_id!r} has no source any more ({why}): its notes stay in "
@@ -1043,7 +1043,7 @@ def _read_images(doc: Document) -> tuple[dict[str, bytes], list[Diagnostic]]:
         try:
             media[im.ref] = Path(im.path).read_bytes()
         except OSError as exc:
-            diags.append(error(im.loc, "B003", f"cannot read image {im.ref!r}: {exc.strerror}"))
+            diags.append(diag(im.loc, "B003", f"cannot read image {im.ref!r}: {exc.strerror}"))
     return media, diags
 
 

@@ -12,10 +12,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from cardgen.model import Card, Comparison, Document, Row, Scenario, Subject, Trap
-from cardgen.parse import slugify
+from cardgen.model import CARD_KINDS, Card, Comparison, Document, Row, Scenario, Subject, Trap
+from cardgen.text import slugify
 
-KINDS = ("forward", "identify", "compare", "cloze", "scenario")
+KINDS = CARD_KINDS
 MASK = "[…]"
 BARE_ANSWERS = frozenset(
     {"yes", "no", "none", "n/a", "na", "-", "—", "true", "false", "x", "✓", "✗"}

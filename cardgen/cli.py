@@ -71,7 +71,7 @@ class _SourceFile(click.Path):
     def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
         path = Path(value)
         if path.is_dir():
-            from cardgen.parse import printable_path
+            from cardgen.source import printable_path
 
             try:
                 sources = sorted(f for f in path.glob("*.md") if not f.name.startswith("."))
@@ -94,7 +94,7 @@ class _SourceFile(click.Path):
 def show(source: Path, as_json: bool) -> None:
     """Show the facts that SOURCE yields (title, comparisons, traps, scenarios, notes)."""
     from cardgen.build import display_path
-    from cardgen.parse import SOURCE_SUFFIXES, document_json, not_markdown, parse_file
+    from cardgen.source import SOURCE_SUFFIXES, document_json, not_markdown, parse_file
 
     shown = display_path(source)
     if source.suffix.lower() not in SOURCE_SUFFIXES and source.exists():
@@ -389,7 +389,7 @@ def build(
     unchanged and removed since the last build."""
     from cardgen.build import BuildOptions, display_path
     from cardgen.build import build as run_build
-    from cardgen.diagnostics import error, summary
+    from cardgen.diagnostics import diag, summary
     from cardgen.model import Loc
 
     _check_source_date_epoch()
@@ -444,7 +444,7 @@ def build(
         )
     if check:
         stale = [
-            error(Loc(display_path(p)), "B004", "out of date or missing; run `cardgen build`")
+            diag(Loc(display_path(p)), "B004", "out of date or missing; run `cardgen build`")
             for p in result.stale
         ]
         for d in stale:
@@ -486,7 +486,8 @@ def import_page_command(page: Path, output: Path | None, force: bool) -> None:
     from cardgen.build import display_path, write_atomic
     from cardgen.diagnostics import summary
     from cardgen.importer import decode_page, import_page, title_slug
-    from cardgen.parse import parse_text, slugify
+    from cardgen.source import parse_text
+    from cardgen.text import slugify
 
     from_stdin = str(page) == "-"
     shown = "<stdin>" if from_stdin else display_path(page)

@@ -31,17 +31,6 @@ class Diagnostic:
     def format(self) -> str:
         return f"{self.loc}: {self.code} {self.severity.value}: {self.message}"
 
-    def as_error(self) -> Diagnostic:
-        return Diagnostic(self.loc, self.code, self.message, Severity.ERROR)
-
-
-def error(loc: Loc, code: str, message: str) -> Diagnostic:
-    return Diagnostic(loc, code, message, Severity.ERROR)
-
-
-def warning(loc: Loc, code: str, message: str) -> Diagnostic:
-    return Diagnostic(loc, code, message, Severity.WARNING)
-
 
 def summary(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> str:
     """The closing count line, e.g. `Found 2 errors and 1 warning.` or `All checks passed.`"""
@@ -61,69 +50,322 @@ def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
     return (d.loc.path, d.loc.line, d.loc.col, d.code)
 
 
-# The catalogue: every code cardgen emits, with a one-line meaning (the README lists them).
-CODES: dict[str, str] = {
-    "P001": "path does not exist, or is not a readable regular file",
-    "P002": "file is not valid UTF-8 text (or is binary)",
-    "P003": "file is too large to be a study source (over 1 MiB or 20,000 lines)",
-    "P004": "source file resolves outside the folder given (symlink)",
-    "P005": "a folder given holds no sources (no .md files)",
-    "P006": "a file given by name is not a Markdown source (.md or .markdown)",
-    "P007": "a source's file name is not valid UTF-8 (rename it)",
-    "P010": "front matter is not valid YAML",
-    "P011": "front matter is not a mapping, a key has the wrong type, or is given twice",
-    "P012": "unknown front-matter key (warning)",
-    "P013": "YAML aliases / anchors are not allowed in front matter",
-    "P020": "no `# Title` heading (warning; the file stem is used)",
-    "P021": "source yields no facts (warning)",
-    "P022": "duplicate deck id across sources",
-    "P100": "table has no subject column",
-    "P101": "row has the wrong number of cells",
-    "P102": "duplicate attribute in one table",
-    "P103": "duplicate subject in one table",
-    "P104": "empty value cell (warning)",
-    "P105": "empty attribute or subject name",
-    "P106": "more than one tip column",
-    "P107": "two rows or two subjects of one table get the same id (slug or explicit `{#id}`)",
-    "P108": "table has more columns than the limit (32)",
-    "P110": "trap has no text",
-    "P111": "scenario has an empty prompt or answer",
-    "P120": "image path is missing, absolute, or outside the source's folder",
-    "P130": "content nested more than 20 levels deep (lists / block quotes) cannot be read",
-    "L100": "a `lint: ignore` entry names no rule or fact, or silences nothing (warning)",
-    "L101": "answer too long to recall in one go (warning; docs/lint.md)",
-    "L102": "answer enumerates more than five items (warning)",
-    "L103": "two cards have the same or nearly the same prompt (warning)",
-    "L104": "value names its own subject where masking cannot hide it (warning)",
-    "L105": "row teaches nothing: all values the same, or all bare YES / NO (warning)",
-    "L106": "trap has no bold cloze span, so no card is made (warning)",
-    "L107": "one cloze hides most of its sentence (warning)",
-    "L108": "source has no `source:` attribution (warning)",
-    "L109": "cloze answer shows elsewhere on its own card (warning)",
-    "B001": "output path exists and is not a folder",
-    "B002": "cannot create or write the output folder or an output file",
-    "B003": "cannot read an image referenced by a source",
-    "B004": "`build --check`: an output file is out of date or missing",
-    "B010": "lock file is damaged or unreadable (rebuild it with `cardgen build --reset-lock`)",
-    "B012": "a new deck holds the facts of a deck whose source is gone: set `id:` back (warning)",
-    "B013": "a deck of the lock has no source any more (warning)",
-    "B014": "a deck holds the facts of another deck that is built from other facts (swapped ids)",
-    "B201": "a character has no glyph in the PDF fonts: emoji dropped, others shown as � (warning)",
-    "B202": "Typst could not build a PDF (the message is Typst's)",
-    "B203": "card text (its tip or code included) had to shrink below 6 pt to fit (warning)",
-    "B204": "Typst warned while building a PDF (warning)",
-    "I001": "import: page residue dropped (loading, navigation, metadata, footer; emoji) (warning)",
-    "I002": "import: unsure where a row's attribute label ends and its tip begins (warning)",
-    "I003": "import: unsure where a subject's name ends and its tagline begins (warning)",
-    "I004": "import: a line could not be placed; kept under `## Unplaced text` (warning)",
-    "I005": "import: a table row had the wrong number of cells or ran over lines (warning)",
-    "I006": "import: no key term to bold in a trap, so it yields no cloze card (warning)",
-    "I007": "import: no attribution line found for `source` (warning)",
-    "I008": "import: no pipe table found on the page (warning)",
-    "I009": "import: a decision-tree sentence could not be split cleanly (warning)",
-    "I010": "import: the page cannot be read (missing, empty, binary, UTF-16, bad UTF-8, too big)",
-    "I011": "import: the generated source does not read back cleanly (an importer bug)",
-    "I012": "import: no title line found (warning)",
-    "I013": "import: empty or duplicate label / subject renamed (warning)",
-    "I014": "import: the page makes a source over the size limits (split the page)",
+# The registry: every code cardgen emits, defined once, with its severity, a one-line summary
+# and where docs/ explains it. Call sites name the code only (`diag(loc, "P101", message)`); the
+# severity comes from here. Lint rules, the docs and a test (tests/test_diagnostics.py) read it.
+
+ERROR = Severity.ERROR
+WARNING = Severity.WARNING
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    severity: Severity
+    summary: str
+    doc: str  # page#anchor under docs/
+
+    @property
+    def family(self) -> str:
+        return self.code[0]
+
+
+REGISTRY: dict[str, Code] = {
+    c.code: c
+    for c in (
+        Code(
+            "P001",
+            ERROR,
+            "path does not exist, or is not a readable regular file",
+            "diagnostics.md#the-file",
+        ),
+        Code(
+            "P002", ERROR, "file is not valid UTF-8 text (or is binary)", "diagnostics.md#the-file"
+        ),
+        Code(
+            "P003",
+            ERROR,
+            "file is too large to be a study source (over 1 MiB or 20,000 lines)",
+            "diagnostics.md#the-file",
+        ),
+        Code(
+            "P004",
+            ERROR,
+            "source file resolves outside the folder given (symlink)",
+            "diagnostics.md#the-file",
+        ),
+        Code(
+            "P005",
+            ERROR,
+            "a folder given holds no sources (no .md files)",
+            "diagnostics.md#the-file",
+        ),
+        Code(
+            "P006",
+            ERROR,
+            "a file given by name is not a Markdown source (.md or .markdown)",
+            "diagnostics.md#the-file",
+        ),
+        Code(
+            "P007",
+            ERROR,
+            "a source's file name is not valid UTF-8 (rename it)",
+            "diagnostics.md#the-file",
+        ),
+        Code("P010", ERROR, "front matter is not valid YAML", "diagnostics.md#front-matter"),
+        Code(
+            "P011",
+            ERROR,
+            "front matter is not a mapping, a key has the wrong type, or is given twice",
+            "diagnostics.md#front-matter",
+        ),
+        Code("P012", WARNING, "unknown front-matter key", "diagnostics.md#front-matter"),
+        Code(
+            "P013",
+            ERROR,
+            "YAML aliases / anchors are not allowed in front matter",
+            "diagnostics.md#front-matter",
+        ),
+        Code(
+            "P020",
+            WARNING,
+            "no `# Title` heading (the file stem is used)",
+            "diagnostics.md#the-document",
+        ),
+        Code("P021", WARNING, "source yields no facts", "diagnostics.md#the-document"),
+        Code("P022", ERROR, "duplicate deck id across sources", "diagnostics.md#the-document"),
+        Code("P100", ERROR, "table has no subject column", "diagnostics.md#tables"),
+        Code("P101", ERROR, "row has the wrong number of cells", "diagnostics.md#tables"),
+        Code("P102", ERROR, "duplicate attribute in one table", "diagnostics.md#tables"),
+        Code("P103", ERROR, "duplicate subject in one table", "diagnostics.md#tables"),
+        Code("P104", WARNING, "empty value cell", "diagnostics.md#tables"),
+        Code("P105", ERROR, "empty attribute or subject name", "diagnostics.md#tables"),
+        Code("P106", ERROR, "more than one tip column", "diagnostics.md#tables"),
+        Code(
+            "P107",
+            ERROR,
+            "two rows or two subjects of one table get the same id (slug or explicit `{#id}`)",
+            "diagnostics.md#tables",
+        ),
+        Code("P108", ERROR, "table has more columns than the limit (32)", "diagnostics.md#tables"),
+        Code("P110", ERROR, "trap has no text", "diagnostics.md#traps-scenarios-images-nesting"),
+        Code(
+            "P111",
+            ERROR,
+            "scenario has an empty prompt or answer",
+            "diagnostics.md#traps-scenarios-images-nesting",
+        ),
+        Code(
+            "P120",
+            ERROR,
+            "image path is missing, absolute, or outside the source's folder",
+            "diagnostics.md#traps-scenarios-images-nesting",
+        ),
+        Code(
+            "P130",
+            ERROR,
+            "content nested more than 20 levels deep (lists / block quotes) cannot be read",
+            "diagnostics.md#traps-scenarios-images-nesting",
+        ),
+        Code(
+            "L100",
+            WARNING,
+            "a `lint: ignore` entry names no rule or fact, or silences nothing",
+            "diagnostics.md#l--lint",
+        ),
+        Code(
+            "L101", WARNING, "answer too long to recall in one go", "lint.md#l101-answer-too-long"
+        ),
+        Code(
+            "L102",
+            WARNING,
+            "answer enumerates more than five items",
+            "lint.md#l102-enumeration-of-more-than-five-items",
+        ),
+        Code(
+            "L103",
+            WARNING,
+            "two cards have the same or nearly the same prompt",
+            "lint.md#l103-same-or-nearly-the-same-prompts",
+        ),
+        Code(
+            "L104",
+            WARNING,
+            "value names its own subject where masking cannot hide it",
+            "lint.md#l104-a-value-that-names-its-own-subject",
+        ),
+        Code(
+            "L105",
+            WARNING,
+            "row teaches nothing: all values the same, or all bare YES / NO",
+            "lint.md#l105-a-row-that-teaches-nothing",
+        ),
+        Code(
+            "L106",
+            WARNING,
+            "trap has no bold cloze span, so no card is made",
+            "lint.md#l106-trap-without-a-cloze",
+        ),
+        Code(
+            "L107",
+            WARNING,
+            "one cloze hides most of its sentence",
+            "lint.md#l107-cloze-hiding-most-of-its-sentence",
+        ),
+        Code(
+            "L108",
+            WARNING,
+            "source has no `source:` attribution",
+            "lint.md#l108-no-source-attribution",
+        ),
+        Code(
+            "L109",
+            WARNING,
+            "cloze answer shows elsewhere on its own card",
+            "lint.md#l109-cloze-answer-shown-on-its-own-card",
+        ),
+        Code("B001", ERROR, "output path exists and is not a folder", "diagnostics.md#b--build"),
+        Code(
+            "B002",
+            ERROR,
+            "cannot create or write the output folder or an output file",
+            "diagnostics.md#b--build",
+        ),
+        Code(
+            "B003", ERROR, "cannot read an image referenced by a source", "diagnostics.md#b--build"
+        ),
+        Code(
+            "B004",
+            ERROR,
+            "`build --check`: an output file is out of date or missing",
+            "diagnostics.md#b--build",
+        ),
+        Code(
+            "B010",
+            ERROR,
+            "lock file is damaged or unreadable (rebuild it with `cardgen build --reset-lock`)",
+            "diagnostics.md#b--build",
+        ),
+        Code(
+            "B012",
+            WARNING,
+            "a new deck holds the facts of a deck whose source is gone: set `id:` back",
+            "diagnostics.md#b--build",
+        ),
+        Code(
+            "B013", WARNING, "a deck of the lock has no source any more", "diagnostics.md#b--build"
+        ),
+        Code(
+            "B014",
+            ERROR,
+            "a deck holds the facts of another deck that is built from other facts (swapped ids)",
+            "diagnostics.md#b--build",
+        ),
+        Code(
+            "B201",
+            WARNING,
+            "a character has no glyph in the PDF fonts: emoji dropped, others shown as �",
+            "diagnostics.md#b--build",
+        ),
+        Code(
+            "B202",
+            ERROR,
+            "Typst could not build a PDF (the message is Typst's)",
+            "diagnostics.md#b--build",
+        ),
+        Code(
+            "B203",
+            WARNING,
+            "card text (its tip or code included) had to shrink below 6 pt to fit",
+            "diagnostics.md#b--build",
+        ),
+        Code("B204", WARNING, "Typst warned while building a PDF", "diagnostics.md#b--build"),
+        Code(
+            "I001",
+            WARNING,
+            "import: page residue dropped (loading, navigation, metadata, footer; emoji)",
+            "diagnostics.md#i--import",
+        ),
+        Code(
+            "I002",
+            WARNING,
+            "import: unsure where a row's attribute label ends and its tip begins",
+            "diagnostics.md#i--import",
+        ),
+        Code(
+            "I003",
+            WARNING,
+            "import: unsure where a subject's name ends and its tagline begins",
+            "diagnostics.md#i--import",
+        ),
+        Code(
+            "I004",
+            WARNING,
+            "import: a line could not be placed; kept under `## Unplaced text`",
+            "diagnostics.md#i--import",
+        ),
+        Code(
+            "I005",
+            WARNING,
+            "import: a table row had the wrong number of cells or ran over lines",
+            "diagnostics.md#i--import",
+        ),
+        Code(
+            "I006",
+            WARNING,
+            "import: no key term to bold in a trap, so it yields no cloze card",
+            "diagnostics.md#i--import",
+        ),
+        Code(
+            "I007",
+            WARNING,
+            "import: no attribution line found for `source`",
+            "diagnostics.md#i--import",
+        ),
+        Code(
+            "I008", WARNING, "import: no pipe table found on the page", "diagnostics.md#i--import"
+        ),
+        Code(
+            "I009",
+            WARNING,
+            "import: a decision-tree sentence could not be split cleanly",
+            "diagnostics.md#i--import",
+        ),
+        Code(
+            "I010",
+            ERROR,
+            "import: the page cannot be read (missing, empty, binary, UTF-16, bad UTF-8, too big)",
+            "diagnostics.md#i--import",
+        ),
+        Code(
+            "I011",
+            ERROR,
+            "import: the generated source does not read back cleanly (an importer bug)",
+            "diagnostics.md#i--import",
+        ),
+        Code("I012", WARNING, "import: no title line found", "diagnostics.md#i--import"),
+        Code(
+            "I013",
+            WARNING,
+            "import: empty or duplicate label / subject renamed",
+            "diagnostics.md#i--import",
+        ),
+        Code(
+            "I014",
+            ERROR,
+            "import: the page makes a source over the size limits (split the page)",
+            "diagnostics.md#i--import",
+        ),
+    )
 }
+FAMILIES = {"P": "parse", "L": "lint", "B": "build", "I": "import"}
+
+
+def diag(loc: Loc, code: str, message: str) -> Diagnostic:
+    """A diagnostic of a registered code, with the code's own severity."""
+    return Diagnostic(loc, code, message, REGISTRY[code].severity)
+
+
+def codes(family: str) -> list[str]:
+    """The registered codes of one family (`"L"`), in order."""
+    return [c for c in REGISTRY if c.startswith(family)]

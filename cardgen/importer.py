@@ -2,7 +2,7 @@
 
 Pure: `import_page(text, path)` returns the Markdown text and located diagnostics (`I` codes,
 line numbers of the pasted page); it prints nothing and touches no file. The generated source is
-parsed back with `cardgen.parse.parse_text` before it is returned, so a bug here shows up as an
+parsed back with `cardgen.source.parse_text` before it is returned, so a bug here shows up as an
 `I011` error rather than as a broken source.
 
 What a pasted page looks like, and what becomes of each part (docs/import.md has the details):
@@ -34,17 +34,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from cardgen.diagnostics import Diagnostic, error, warning
+from cardgen.diagnostics import Diagnostic, diag
 from cardgen.model import Loc
-from cardgen.parse import (
-    TIP_HEADERS,
-    TRAP_WORDS,
-    looks_utf16,
-    normalise_text,
-    parse_text,
-    plain_label,
-    slugify,
-)
+from cardgen.source import TIP_HEADERS, TRAP_WORDS, looks_utf16, normalise_text, parse_text
+from cardgen.text import plain_label, slugify
 
 MAX_PAGE_BYTES = 4 * 1024 * 1024
 MAX_LABEL_WORDS = 12  # longer labels or subject names are not considered
@@ -1189,7 +1182,7 @@ class _Importer:
                     values += [""] * missing
                 elif len(values) > ncols:
                     self.diags.append(
-                        warning(
+                        diag(
                             self.loc(start + 1),
                             "I005",
                             f"row has {len(values)} cells, the header has {ncols}; "
@@ -1199,7 +1192,7 @@ class _Importer:
                     values = values[: ncols - 1] + [" | ".join(values[ncols - 1 :])]
                 elif j > start:
                     self.diags.append(
-                        warning(
+                        diag(
                             self.loc(start + 1),
                             "I005",
                             f"row runs over lines {start + 1}-{j + 1}; joined into one row",
@@ -1221,7 +1214,7 @@ class _Importer:
             if dropped:
                 col = len(raw) - len(raw.lstrip()) + dropped[0][1]
                 self.diags.append(
-                    warning(
+                    diag(
                         self.loc(i + 1, col),
                         "I001",
                         "dropped page bookkeeping from the line: "
@@ -1354,7 +1347,7 @@ class _Importer:
             if not cell:
                 cell = f"Subject {j}"
                 loc = self.loc(t.line, t.header_cols[j])
-                self.diags.append(warning(loc, "I013", f"empty header cell; named it {cell!r}"))
+                self.diags.append(diag(loc, "I013", f"empty header cell; named it {cell!r}"))
             splits[j] = _split_header(cell, self.corpus, t.header_segs)
         _distinct_names(splits)
         for j in range(1, len(t.header)):
@@ -1382,7 +1375,7 @@ class _Importer:
                     else ""
                 )
                 self.diags.append(
-                    warning(
+                    diag(
                         loc,
                         "I003",
                         f"unsure where the subject name ends: took {split.head!r}"
@@ -1431,7 +1424,7 @@ class _Importer:
             loc = self.loc(r.line)
             if not r.cells[0]:
                 label = f"Row {i}"
-                self.diags.append(warning(loc, "I013", f"empty first cell; named it {label!r}"))
+                self.diags.append(diag(loc, "I013", f"empty first cell; named it {label!r}"))
                 split = _Split(label, "", 0.0)
             label = split.head[:-1].rstrip() if split.head.endswith(":") else split.head
             label = self._unique(label, taken, loc, "label")
@@ -1441,7 +1434,7 @@ class _Importer:
                 # Per ACU-hour | Per node-hour`), so that text is the first subject's value
                 values = [split.tail, *values[: len(values) - 1]]
                 self.diags.append(
-                    warning(
+                    diag(
                         loc,
                         "I005",
                         f"row {label!r} has {len(t.header) - 1} cells, the header has "
@@ -1465,7 +1458,7 @@ class _Importer:
                         else f"; or all of it as the label {alt.head!r}"
                     )
                 self.diags.append(
-                    warning(
+                    diag(
                         loc,
                         "I002",
                         f"unsure where the label ends: took {label!r}"
@@ -1480,7 +1473,7 @@ class _Importer:
         was lost before them, the values after it now sit under the wrong subjects."""
         names = ", ".join(repr(_clip(c, 40)) for c in columns[-r.missing :])
         self.diags.append(
-            warning(
+            diag(
                 self.loc(r.line),
                 "I005",
                 f"row {label!r} has {len(t.header) - r.missing} cells, the header has "
@@ -1513,7 +1506,7 @@ class _Importer:
                 else "in this table"
             )
             self.diags.append(
-                warning(
+                diag(
                     loc,
                     "I013",
                     f"duplicate {what} {text!r} {where}; renamed it {new!r}",
@@ -1530,7 +1523,7 @@ class _Importer:
         body = [(no, s) for no, s in content if first_table is not None and no > first_table]
         if first_table is None:
             self.diags.append(
-                warning(self.loc(1), "I008", "no pipe table found; the page yields no comparison")
+                diag(self.loc(1), "I008", "no pipe table found; the page yields no comparison")
             )
             # without a table the first line is still the title; the rest is body
             intro, body = content[:1], content[1:]
@@ -1592,7 +1585,7 @@ class _Importer:
                 continue
             if pairs:
                 self.diags.append(
-                    warning(
+                    diag(
                         self.loc(no),
                         "I009",
                         "reads like a decision-tree line but a side of an arrow is empty; "
@@ -1628,7 +1621,7 @@ class _Importer:
             else:
                 self.blocks.append(_Block("unplaced", no, s))
                 self.diags.append(
-                    warning(
+                    diag(
                         self.loc(no),
                         "I004",
                         f"could not place this line; kept under '## {UNPLACED_HEADING}': "
@@ -1639,11 +1632,11 @@ class _Importer:
         if not self.title:
             self.title = " vs ".join(dict.fromkeys(self.subjects)) or "Imported page"
             self.diags.append(
-                warning(self.loc(1), "I012", f"no title line found; using {self.title!r}")
+                diag(self.loc(1), "I012", f"no title line found; using {self.title!r}")
             )
         if not self.source:
             self.diags.append(
-                warning(
+                diag(
                     self.loc(1),
                     "I007",
                     "no attribution line (like 'Publisher · EXAM-01 · 2026-01-31') found; "
@@ -1698,7 +1691,7 @@ class _Importer:
             if text.strip():
                 col += len(text) - len(text.lstrip())
                 self.diags.append(
-                    warning(
+                    diag(
                         self.loc(no, col),
                         "I001",
                         f"dropped the decoration {text.strip()!r} from the {what}",
@@ -1748,7 +1741,7 @@ class _Importer:
                 arrows.append((len(before), m.end()))
             else:
                 self.diags.append(
-                    warning(
+                    diag(
                         self.loc(no, m.start() + 1),
                         "I009",
                         f"an arrow inside the answer after {_clip(s[: arrows[-1][0] + 1])!r} "
@@ -1769,7 +1762,7 @@ class _Importer:
                     end = answer_start + ends[-1].end()
                 else:
                     self.diags.append(
-                        warning(
+                        diag(
                             self.loc(no),
                             "I009",
                             "could not find where the answer after "
@@ -1799,7 +1792,7 @@ class _Importer:
                 shown += f", … ({len(g) - 10} more)"
             what = "line" if len(g) == 1 else f"{len(g)} lines"
             self.diags.append(
-                warning(
+                diag(
                     self.loc(g[0][0]),
                     "I001",
                     f"dropped {what} of page residue ({', '.join(whys)}): {shown}",
@@ -1941,7 +1934,7 @@ class _Importer:
             )
         if not spans:
             self.diags.append(
-                warning(
+                diag(
                     self.loc(line),
                     "I006",
                     "no key term stands out in this trap (no ALL-CAPS emphasis, no subject name);"
@@ -1971,7 +1964,7 @@ class _Importer:
         for d in diags:
             if d.code == "P003":  # the page, not the importer: too much for one source
                 self.diags.append(
-                    error(
+                    diag(
                         self.loc(1),
                         "I014",
                         f"the page makes a source too large to build ({d.message}); "
@@ -1980,7 +1973,7 @@ class _Importer:
                 )
             elif d.is_error:
                 self.diags.append(
-                    error(
+                    diag(
                         self.loc(1),
                         "I011",
                         f"the generated source does not check cleanly ({d.code}: {d.message}); "
@@ -1991,7 +1984,7 @@ class _Importer:
         want = [(title, re.sub(r"\s+", " ", text)) for title, text in traps]
         if got != want:
             self.diags.append(
-                error(
+                diag(
                     self.loc(1),
                     "I011",
                     "the generated traps read back differently; please report this page",
@@ -2144,17 +2137,17 @@ def decode_page(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
     loc = Loc(path, 1, 1)
     if len(data) > MAX_PAGE_BYTES:
         return None, [
-            error(loc, "I010", f"page is {len(data):,} bytes; the limit is {MAX_PAGE_BYTES:,}")
+            diag(loc, "I010", f"page is {len(data):,} bytes; the limit is {MAX_PAGE_BYTES:,}")
         ]
     if b"\x00" in data:
         if looks_utf16(data):
-            return None, [error(loc, "I010", "page is UTF-16 text; save it as UTF-8")]
-        return None, [error(loc, "I010", "page looks binary (contains NUL bytes)")]
+            return None, [diag(loc, "I010", "page is UTF-16 text; save it as UTF-8")]
+        return None, [diag(loc, "I010", "page looks binary (contains NUL bytes)")]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return None, [error(Loc(path, line, 1), "I010", "page is not valid UTF-8 text")]
+        return None, [diag(Loc(path, line, 1), "I010", "page is not valid UTF-8 text")]
     return normalise_text(text), []
 
 
@@ -2178,7 +2171,7 @@ def import_page(
     """
     text = _clean(text)
     if not text.strip():
-        return "", [error(Loc(path, 1, 1), "I010", "page is empty")]
+        return "", [diag(Loc(path, 1, 1), "I010", "page is empty")]
     imp = _Importer(path=path, lines=_page_lines(text), doc_id=doc_id)
     markdown = imp.run()
     diags = sorted(imp.diags, key=lambda d: (d.loc.line, d.loc.col, d.code))

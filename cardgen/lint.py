@@ -28,7 +28,7 @@ from cardgen.cards import (
     scenario_keys,
     trap_keys,
 )
-from cardgen.diagnostics import Diagnostic, sort_key, warning
+from cardgen.diagnostics import Diagnostic, diag, sort_key
 from cardgen.model import Card, Comparison, Document, Loc, Trap
 
 # Thresholds (documented in docs/lint.md; change them there too).
@@ -246,7 +246,7 @@ def lint(doc: Document, cards: Sequence[Card], ignore: Iterable[str] = ()) -> li
         # An unreadable front matter (P010) or a refused `source:` (P011) is reported already:
         # nothing is known to be missing.
         found.append(
-            warning(
+            diag(
                 Loc(doc.path, 1, 1),
                 "L108",
                 "no `source:` in the front matter: cards cannot say where their facts come from",
@@ -278,7 +278,7 @@ def lint(doc: Document, cards: Sequence[Card], ignore: Iterable[str] = ()) -> li
             problem = "silences nothing here any more; remove it"
         else:
             continue
-        kept.append(warning(entry_locs[e], "L100", f"`lint: ignore` entry {e.raw!r} {problem}"))
+        kept.append(diag(entry_locs[e], "L100", f"`lint: ignore` entry {e.raw!r} {problem}"))
     kept = [d for d in kept if not any(e.matches(d.code, ids.get(d.loc, "")) for e in run_entries)]
     return sorted(kept, key=sort_key)
 
@@ -299,7 +299,7 @@ def _answer_length(doc: Document, cards: Sequence[Card]) -> list[Diagnostic]:
                 else f"the answer to scenario {_quote(card.prompt, 40)}"
             )
             out.append(
-                warning(
+                diag(
                     card.loc,
                     "L101",
                     f"{what} has {n} words (limit {MAX_ANSWER_WORDS}): too long to recall in one "
@@ -311,7 +311,7 @@ def _answer_length(doc: Document, cards: Sequence[Card]) -> list[Diagnostic]:
             n = count_words(span)
             if n > MAX_CLOZE_WORDS:
                 out.append(
-                    warning(
+                    diag(
                         trap.loc,
                         "L101",
                         f"cloze {_quote(span, 40)} has {n} words (limit {MAX_CLOZE_WORDS}): "
@@ -333,7 +333,7 @@ def _enumerations(cards: Sequence[Card]) -> list[Diagnostic]:
         if n > MAX_ITEMS:
             what = f"the value for {card.subject!r}" if card.kind == "forward" else "the answer"
             out.append(
-                warning(
+                diag(
                     card.loc,
                     "L102",
                     f"{what} lists {n} items (limit {MAX_ITEMS}): a set is hard to recall whole; "
@@ -382,7 +382,7 @@ def _interference(cards: Sequence[Card]) -> list[Diagnostic]:
                     f"line {first.loc.line}" if first.loc.line != second.loc.line else "this line"
                 )
                 out.append(
-                    warning(
+                    diag(
                         second.loc,
                         "L103",
                         f"{second.kind} prompt {_quote(second.prompt)} is "
@@ -454,7 +454,7 @@ def _self_naming(comp: Comparison, identify: dict[tuple[Loc, str], Card]) -> lis
                     continue  # no identify card and no name: nothing to give away
                 if identify_reason(row, i, comp.subjects).startswith("the value is little more"):
                     out.append(
-                        warning(
+                        diag(
                             row.loc,
                             "L104",
                             f"the value for {subject.name!r} in row {row.attribute!r} is little "
@@ -467,7 +467,7 @@ def _self_naming(comp: Comparison, identify: dict[tuple[Loc, str], Card]) -> lis
             hits = [w for w in giveaways[i] if _found_word(masked, w)]
             if hits:
                 out.append(
-                    warning(
+                    diag(
                         row.loc,
                         "L104",
                         f"the value for {subject.name!r} in row {row.attribute!r} says "
@@ -489,7 +489,7 @@ def _empty_rows(comp: Comparison) -> list[Diagnostic]:
             continue
         if len({normalise_value(v) for v in row.values}) == 1:
             out.append(
-                warning(
+                diag(
                     row.loc,
                     "L105",
                     f"every subject has the same value in row {row.attribute!r}: the compare "
@@ -499,7 +499,7 @@ def _empty_rows(comp: Comparison) -> list[Diagnostic]:
             )
         elif all(is_bare(v) for v in row.values):
             out.append(
-                warning(
+                diag(
                     row.loc,
                     "L105",
                     f"every value in row {row.attribute!r} is a bare YES / NO: forward cards are "
@@ -564,7 +564,7 @@ def _trap_clozes(trap: Trap) -> list[Diagnostic]:
     rest of its card (title and text, the other clozes shown) still says."""
     if not trap.clozes:
         return [
-            warning(
+            diag(
                 trap.loc,
                 "L106",
                 f"trap {_quote(trap.title or trap.text, 40)} has no **bold** span, so no cloze "
@@ -583,7 +583,7 @@ def _trap_clozes(trap: Trap) -> list[Diagnostic]:
         hidden, total = count_words(span), count_words(sentence)
         if total and hidden * 2 > total:
             out.append(
-                warning(
+                diag(
                     trap.loc,
                     "L107",
                     f"cloze {_quote(span, 40)} hides {hidden} of the {total} words of its "
@@ -596,7 +596,7 @@ def _trap_clozes(trap: Trap) -> list[Diagnostic]:
         rest = plain(f"{trap.title} . {text[:start]} … {text[end:]}")
         if pattern.search(rest):
             out.append(
-                warning(
+                diag(
                     trap.loc,
                     "L109",
                     f"cloze {_quote(span, 40)} is hidden, but the rest of its card says it "

@@ -35,9 +35,10 @@ from json.decoder import scanstring
 from pathlib import Path
 from typing import Any
 
-from cardgen.diagnostics import Diagnostic, error
+from cardgen.diagnostics import Diagnostic, diag
+from cardgen.markdown import bold_spans
 from cardgen.model import Card, Document, Loc
-from cardgen.parse import MAX_SOURCE_BYTES, bold_spans
+from cardgen.source import MAX_SOURCE_BYTES
 
 LOCK_NAME = "cardgen.lock"
 LOCK_FORMAT = "cardgen-lock"
@@ -316,14 +317,14 @@ def read(path: Path, shown: str) -> tuple[Lock | None, list[Diagnostic]]:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return None, [
-            error(Loc(shown), "B010", f"cannot read the lock file ({reason}); {RESET_HINT}")
+            diag(Loc(shown), "B010", f"cannot read the lock file ({reason}); {RESET_HINT}")
         ]
     try:
         text = data.decode("utf-8-sig")  # an editor's BOM is harmless
     except UnicodeDecodeError as exc:
         line, col = _position(data.decode("latin-1"), exc.start)
         return None, [
-            error(
+            diag(
                 Loc(shown, line, col),
                 "B010",
                 f"lock file is damaged (not UTF-8 text: byte 0x{data[exc.start]:02x}); "
@@ -334,7 +335,7 @@ def read(path: Path, shown: str) -> tuple[Lock | None, list[Diagnostic]]:
         return parse(text), []
     except json.JSONDecodeError as exc:
         return None, [
-            error(
+            diag(
                 Loc(shown, exc.lineno, exc.colno),
                 "B010",
                 f"lock file is damaged ({exc.msg}); {RESET_HINT}",
@@ -342,7 +343,7 @@ def read(path: Path, shown: str) -> tuple[Lock | None, list[Diagnostic]]:
         ]
     except RecursionError:
         return None, [
-            error(Loc(shown), "B010", f"lock file is damaged (nested too deeply); {RESET_HINT}")
+            diag(Loc(shown), "B010", f"lock file is damaged (nested too deeply); {RESET_HINT}")
         ]
     except ValueError as exc:
         if isinstance(exc, LockError) and exc.pos is not None:
@@ -352,7 +353,7 @@ def read(path: Path, shown: str) -> tuple[Lock | None, list[Diagnostic]]:
         else:
             line, col = 1, 1
         return None, [
-            error(Loc(shown, line, col), "B010", f"lock file is damaged ({exc}); {RESET_HINT}")
+            diag(Loc(shown, line, col), "B010", f"lock file is damaged ({exc}); {RESET_HINT}")
         ]
 
 

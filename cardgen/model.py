@@ -7,6 +7,14 @@ the `Loc` it came from (1-based line and column, from markdown-it-py token maps)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+# The card kinds cardgen makes, and the two Anki note types that carry them. Every module names
+# kinds through these types (mypy checks the spelling), never through free strings.
+CardKind = Literal["forward", "identify", "compare", "cloze", "scenario"]
+CARD_KINDS: tuple[CardKind, ...] = get_args(CardKind)
+ROW_KINDS: tuple[CardKind, ...] = ("forward", "identify", "compare")  # made from table rows
+NoteModel = Literal["qa", "cloze"]  # Anki note type: basic (front/back) or cloze
 
 
 @dataclass(frozen=True, order=True)
@@ -108,14 +116,14 @@ class Document:
 class Card:
     """One Anki note's worth of content, in Markdown; writers render it.
 
-    `key` is the stable identity (never built from the text of values); `kind` is one of
-    forward | identify | compare | cloze | scenario. For `compare` cards, `columns` holds the
-    (subject name, value) pairs shown side by side. For `cloze` cards, `prompt` is the trap text
+    `key` is the stable identity (never built from the text of values); `kind` is a
+    `CardKind`. For `compare` cards, `columns` holds the (subject name, value) pairs shown side
+    by side. For `cloze` cards, `prompt` is the trap text
     whose bold spans are the deletions and `answer` is empty.
     """
 
     key: str
-    kind: str
+    kind: CardKind
     prompt: str
     answer: str
     extra: str  # the row tip / trap title / context: Markdown, may be ""

@@ -1,6 +1,6 @@
 """Markdown texts -> HTML for Anki fields (escaping, `<br>`, math, code, images, clozes).
 
-Everything goes through the one MarkdownIt instance of `cardgen.parse.markdown()` (raw HTML
+Everything goes through the one MarkdownIt instance of `cardgen.markdown.markdown()` (raw HTML
 disabled, so `<script>` in a value is shown as text). On top of markdown-it's escaping, the output
 is made inert for Anki itself: `{`, `}` and `[` become character references and `::` becomes
 `&#58;&#58;`, so text such as `{{Front}}`, `{{c1::x}}` or `[sound:x.mp3]` shows as written and never
@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 
 from markdown_it.token import Token
 
-from cardgen.parse import bold_spans, markdown
+from cardgen.markdown import bold_spans, markdown
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ue000-\ue003]")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -77,7 +77,8 @@ def cloze(source: str, media: Mapping[str, str] | None = None) -> tuple[str, int
     """A trap text -> HTML whose top-level bold spans are Anki deletions `{{c1::…}}`, `{{c2::…}}`.
 
     Returns the HTML and the number of deletions: always one per bold span the parser found
-    (`parse.bold_spans`), which is what the cards were built from. The content of each deletion is
+    (`cardgen.markdown.bold_spans`), which is what the cards were built from. The content of
+    each deletion is
     escaped like any other text (and its `:` encoded), so nothing inside it can end the deletion
     or add a hint.
     """

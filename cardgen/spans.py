@@ -5,7 +5,7 @@ A span is a small dict: ``{"t": text}`` plus style flags ``"b"`` (bold), ``"i"``
 break and ``{"blank": n, "w": chars}`` is cloze deletion number *n* shown as a blank. The
 templates render ``t`` as a string, so characters such as ``# $ @ < > [ ] \\ *`` stay literal.
 
-Parsing goes through the one configured MarkdownIt instance (`cardgen.parse.markdown()`). Table
+Parsing goes through the one configured MarkdownIt instance (`cardgen.markdown.markdown()`). Table
 cells spell line breaks as ``<br>``; raw HTML is off in the parser, so ``<br>`` arrives as text and
 is turned into a break here (inside code spans it stays literal). Very long words get zero-width
 break opportunities so that a cell or a card can always wrap them instead of overflowing.
@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cardgen.parse import markdown
+from cardgen.markdown import markdown
 
 Span = dict[str, Any]
 Block = dict[str, Any]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cardgen.cards import build_cards
-from cardgen.parse import parse_file, parse_text
+from cardgen.source import parse_file, parse_text
 from cardgen.writers import apkg
 from tests.conftest import COGNITO
 

@@ -11,7 +11,8 @@ from bench import corpus, floors
 from bench.run import prepare_data, typst_floor_engine
 from cardgen.build import load
 from cardgen.cards import build_cards
-from cardgen.parse import markdown, parse_file
+from cardgen.markdown import markdown
+from cardgen.source import parse_file
 
 
 def _files(d: Path) -> dict[str, bytes]:

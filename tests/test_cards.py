@@ -6,7 +6,7 @@ from collections import Counter
 
 from cardgen.cards import MASK, build_cards, identify_reason, mask_subjects
 from cardgen.model import Subject
-from cardgen.parse import parse_text
+from cardgen.source import parse_text
 
 TABLE = """\
 # Queues

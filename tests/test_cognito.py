@@ -17,7 +17,7 @@ import pytest
 
 from cardgen.cards import build_cards
 from cardgen.model import Document
-from cardgen.parse import parse_file
+from cardgen.source import parse_file
 
 from .conftest import COGNITO, SHARED_SEED
 

@@ -18,10 +18,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cardgen.cards import build_cards
-from cardgen.diagnostics import CODES, Diagnostic
+from cardgen.diagnostics import REGISTRY, Diagnostic
 from cardgen.lint import lint
 from cardgen.model import Document
-from cardgen.parse import document_json, normalise_text, parse_text
+from cardgen.source import document_json, normalise_text, parse_text
 
 from .conftest import fuzz_settings
 
@@ -183,7 +183,7 @@ def assert_located(diags: list[Diagnostic], path: str, nlines: int) -> None:
         assert d.loc.path == path, d
         assert 1 <= d.loc.line <= nlines, d
         assert d.loc.col >= 1, d
-        assert d.code in CODES, d
+        assert d.code in REGISTRY, d
         assert d.message and "\n" not in d.message, d
 
 

@@ -22,12 +22,7 @@ from click.testing import CliRunner
 
 from cardgen.build import load
 from cardgen.cli import cli
-from cardgen.parse import (
-    MAX_FRONT_MATTER_BYTES,
-    MAX_SOURCE_LINES,
-    document_json,
-    parse_file,
-)
+from cardgen.source import MAX_FRONT_MATTER_BYTES, MAX_SOURCE_LINES, document_json, parse_file
 
 from .conftest import COGNITO
 

@@ -17,9 +17,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cardgen.cli import cli
-from cardgen.diagnostics import CODES
+from cardgen.diagnostics import REGISTRY
 from cardgen.importer import _strip_emoji, _yaml_scalar, decode_page, import_page, title_slug
-from cardgen.parse import document_json, parse_file, parse_text
+from cardgen.source import document_json, parse_file, parse_text
 from tests.conftest import COGNITO, SEED, fuzz_settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
@@ -183,7 +183,7 @@ def test_nothing_is_lost(page: Path):
 def test_import_is_deterministic_and_passes_check(page: Path, tmp_path: Path):
     first, diags = run_import(page)
     assert run_import(page)[0] == first
-    assert all(d.code in CODES for d in diags)
+    assert all(d.code in REGISTRY for d in diags)
     (tmp_path / "sources").mkdir()
     (tmp_path / "sources" / "page.md").write_text(first, encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", str(tmp_path / "sources")])
@@ -473,7 +473,7 @@ def test_cli_errors(runner: CliRunner, tmp_path: Path):
 
 def test_a_page_too_large_for_one_source_says_split_it(monkeypatch):
     # a real one takes 1 MiB of page; the limit is read when the source is checked
-    monkeypatch.setattr("cardgen.parse.MAX_SOURCE_BYTES", 300)
+    monkeypatch.setattr("cardgen.source.document.MAX_SOURCE_BYTES", 300)
     header = "| Feature | User Pools | Identity Pools |\n|---|---|---|\n"
     rows = "".join(f"| Row {i} | value {i} | other {i} |\n" for i in range(20))
     markdown, diags = import_page(f"Pools\n\n{header}{rows}", "p.txt")

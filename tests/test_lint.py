@@ -11,9 +11,9 @@ from cardgen import lint as lint_mod
 from cardgen.build import load
 from cardgen.cards import build_cards
 from cardgen.cli import cli
-from cardgen.diagnostics import CODES, Severity
+from cardgen.diagnostics import REGISTRY, Severity
 from cardgen.lint import count_items, count_words, lint, unknown_codes
-from cardgen.parse import parse_text
+from cardgen.source import parse_text
 from tests.conftest import COGNITO, SOURCES
 
 FRONT = "---\nsource: Test notes · 2026\n---\n\n# Title\n\n"
@@ -372,7 +372,7 @@ def test_unknown_codes():
 
 
 def test_every_rule_is_in_the_catalogue():
-    assert set(lint_mod.RULES) == {c for c in CODES if c.startswith("L")}
+    assert set(lint_mod.RULES) == {c for c in REGISTRY if c.startswith("L")}
 
 
 # --------------------------------------------------------------------------------------------

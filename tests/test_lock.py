@@ -276,7 +276,7 @@ def test_a_rewording_never_revives_a_fact_removed_by_an_earlier_build() -> None:
 
 def test_a_scenario_with_a_new_question_and_an_old_answer_is_new() -> None:
     from cardgen.cards import build_cards
-    from cardgen.parse import parse_text
+    from cardgen.source import parse_text
 
     def specs(question: str) -> list[lockmod.Spec]:
         doc, _ = parse_text(f"# T\n\n## Decision tree\n\n- {question} → Identity Pools.\n", "t.md")
@@ -341,7 +341,7 @@ def test_b010_points_into_the_deck_that_is_damaged(tmp_path) -> None:
 def _deck_specs(markdown: str) -> list[lockmod.Spec]:
     """Specs as a build makes them (content hash: here, of the card's prompt and answer)."""
     from cardgen.cards import build_cards
-    from cardgen.parse import parse_text
+    from cardgen.source import parse_text
 
     doc, diags = parse_text(markdown, "t.md")
     assert doc is not None, diags

@@ -16,22 +16,21 @@ from pathlib import Path
 
 import pytest
 
-from cardgen import parse
-from cardgen.diagnostics import CODES
-from cardgen.parse import (
+from cardgen.diagnostics import REGISTRY
+from cardgen.markdown import bold_spans
+from cardgen.model import Loc
+from cardgen.source import (
     MAX_SOURCE_BYTES,
     MAX_SOURCE_LINES,
-    bold_spans,
     discover,
     document_json,
-    one_line,
     parse_file,
     parse_text,
-    slugify,
     split_arrow,
     split_cells,
     split_tagline,
 )
+from cardgen.text import one_line, slugify
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "parse"
 CASES = sorted(p.stem for p in FIXTURES.glob("*.md"))
@@ -63,7 +62,7 @@ def test_every_fixture_has_expected_json_and_every_code_prefix_is_known() -> Non
     for name in CASES:
         # Fixtures named after a code must produce that code.
         code = name.split("-")[0].upper()
-        if code in CODES:
+        if code in REGISTRY:
             got = run_fixture(name)
             assert any(f" {code} " in d for d in got["diagnostics"]), name
 
@@ -75,7 +74,7 @@ def test_every_parse_code_that_a_text_can_produce_has_a_fixture() -> None:
         for line in run_fixture(name)["diagnostics"]:
             produced.add(line.split(": ", 1)[1].split()[0])
     needs_files = {"P001", "P003", "P004", "P005", "P006", "P007", "P022"}
-    parse_codes = {c for c in CODES if c.startswith("P")}
+    parse_codes = {c for c in REGISTRY if c.startswith("P")}
     assert parse_codes - needs_files <= produced
 
 
@@ -143,7 +142,7 @@ def test_size_limits_are_p003_and_fast(tmp_path: Path) -> None:
 
 def test_yaml_checks_hold_without_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
     """CI may install PyYAML without its C extension: the pure-Python path must agree."""
-    monkeypatch.setattr(parse, "_YAML_LOADER", __import__("yaml").SafeLoader)
+    monkeypatch.setattr("cardgen.source.document._YAML_LOADER", __import__("yaml").SafeLoader)
     for name in ("p013-alias-bomb", "p010-yaml-nesting", "front-matter", "p011-wrong-types"):
         got = run_fixture(name)
         expected = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
@@ -234,7 +233,7 @@ def test_the_documented_example_gives_the_documented_json() -> None:
 
 def test_every_code_is_documented() -> None:
     text = (DOCS / "diagnostics.md").read_text(encoding="utf-8")
-    missing = [code for code in CODES if f"| {code} |" not in text]
+    missing = [code for code in REGISTRY if f"| {code} |" not in text]
     assert missing == []
 
 
@@ -334,13 +333,13 @@ def test_front_matter_keys_and_ignore_entries_keep_their_place_and_spelling() ->
     )
     doc, diags = parse_text(text, "t.md")
     assert diags == []
-    assert doc.meta_loc("id") == parse.Loc("t.md", 3, 1)
-    assert doc.meta_loc("source") == parse.Loc("t.md", 2, 1)
+    assert doc.meta_loc("id") == Loc("t.md", 3, 1)
+    assert doc.meta_loc("source") == Loc("t.md", 2, 1)
     assert doc.meta_loc("deck") is None and not doc.front_matter_error
     assert doc.lint_ignore == ("L102:nope", "l105")
-    assert doc.lint_ignore_locs == (parse.Loc("t.md", 6, 7), parse.Loc("t.md", 7, 7))
+    assert doc.lint_ignore_locs == (Loc("t.md", 6, 7), Loc("t.md", 7, 7))
     doc, _ = parse_text("---\nsource: me\nlint: {ignore: L101}\n---\n# T\n", "t.md")
-    assert doc.lint_ignore == ("L101",) and doc.lint_ignore_locs == (parse.Loc("t.md", 3, 16),)
+    assert doc.lint_ignore == ("L101",) and doc.lint_ignore_locs == (Loc("t.md", 3, 16),)
     doc, _ = parse_text("---\nsource: me\nid: x\n# Never closed\n", "t.md")
     assert doc.front_matter_error
 

@@ -16,7 +16,7 @@ from pypdf.generic import ContentStream
 from cardgen import spans
 from cardgen.cards import build_cards
 from cardgen.model import Card, Document, Loc
-from cardgen.parse import parse_file, parse_text
+from cardgen.source import parse_file, parse_text
 from cardgen.writers import pdf
 from cardgen.writers.pdf import PdfOptions, card_layout, printed_cards, render_cards, render_sheet
 
@@ -894,7 +894,7 @@ def test_renders_are_byte_identical(cognito, sheet, cards_pdf):
     assert render_cards(*cognito, PdfOptions())[0] == cards_pdf
     # and in a fresh process (no cached compiler, fonts loaded again)
     code = (
-        "import sys; from pathlib import Path; from cardgen.parse import parse_file;"
+        "import sys; from pathlib import Path; from cardgen.source import parse_file;"
         "from cardgen.cards import build_cards; from cardgen.writers.pdf import *;"
         "doc, _ = parse_file(Path(sys.argv[1]), sys.argv[2]);"
         "sys.stdout.buffer.write(render_cards(doc, build_cards(doc), PdfOptions())[0])"

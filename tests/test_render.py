@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cardgen import render
-from cardgen.parse import bold_spans
+from cardgen.markdown import bold_spans
 
 from .conftest import fuzz_settings
 

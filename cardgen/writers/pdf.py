@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from cardgen import spans as sp
-from cardgen.diagnostics import Diagnostic, error, warning
+from cardgen.diagnostics import Diagnostic, diag
 from cardgen.model import Card, Document, Loc, Row
 
 HERE = Path(__file__).resolve().parent
@@ -342,7 +342,7 @@ class _Glyphs:
                 what = f"shown as {REPLACEMENT} in the PDF"
             else:
                 what = f"emoji dropped, the others shown as {REPLACEMENT} in the PDF"
-            out.append(warning(loc, "B201", f"no glyph in the PDF fonts for {names}: {what}"))
+            out.append(diag(loc, "B201", f"no glyph in the PDF fonts for {names}: {what}"))
         return out
 
 
@@ -755,15 +755,15 @@ def _compile(
     except Exception as exc:  # TypstError, or anything the binding raises: never a traceback
         return (
             b"",
-            [error(doc.loc, "B202", f"Typst could not build the {what}: {_typst_message(exc)}")],
+            [diag(doc.loc, "B202", f"Typst could not build the {what}: {_typst_message(exc)}")],
             None,
         )
     diags = [
-        warning(doc.loc, "B204", f"Typst warned while building the {what}: {_typst_message(w)}")
+        diag(doc.loc, "B204", f"Typst warned while building the {what}: {_typst_message(w)}")
         for w in warns
     ]
     if not isinstance(pdf, bytes) or not pdf.startswith(b"%PDF"):
-        return b"", [error(doc.loc, "B202", f"Typst returned no PDF for the {what}")], None
+        return b"", [diag(doc.loc, "B202", f"Typst returned no PDF for the {what}")], None
     return pdf, diags, compiler
 
 
@@ -826,7 +826,7 @@ def _shrink_warnings(
         card = by_key.get(key)
         loc = card.loc if card else doc.loc
         out.append(
-            warning(
+            diag(
                 loc,
                 "B203",
                 f"card {key!r}: the {side} needs {_pt(size)} pt type to fit a "

@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-import unicodedata
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +17,10 @@ from typing import Any
 from urllib.parse import unquote
 
 import yaml
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from mdit_py_plugins.front_matter import front_matter_plugin
 
-from cardgen.diagnostics import Diagnostic, error, warning
+from cardgen.diagnostics import Diagnostic, diag
+from cardgen.markdown import MAX_NESTING, bold_spans, markdown
 from cardgen.model import (
     Comparison,
     Document,
@@ -35,15 +32,14 @@ from cardgen.model import (
     Subject,
     Trap,
 )
+from cardgen.text import one_line, plain_label, quote, slugify
 
 # Limits that bound time and memory on hostile input (figures in docs/source-format.md#limits).
 MAX_SOURCE_BYTES = 1024 * 1024  # 1 MiB, about 70 x the Cognito source
 MAX_SOURCE_LINES = 20_000
 MAX_FRONT_MATTER_BYTES = 64 * 1024
 MAX_YAML_DEPTH = 16
-MAX_NESTING = 20
 MAX_TABLE_COLUMNS = 32  # attribute + subjects + tip
-MAX_QUOTE = 60  # characters of source text quoted in a diagnostic message
 
 TIP_HEADERS = frozenset({"tip", "tips", "exam tip", "exam tips", "note", "notes", "why it matters"})
 TRAP_WORDS = ("trap", "gotcha", "pitfall")
@@ -56,56 +52,9 @@ _FM_KEY_LINE = re.compile(r"^[A-Za-z_][\w-]*[ \t]*:")
 _YAML_NULL = "tag:yaml.org,2002:null"
 
 
-def _make_md() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "alerts": True, "maxNesting": MAX_NESTING})
-    md.enable("table")
-    md.use(front_matter_plugin)
-    return md
-
-
-_MD = _make_md()
-# A second instance, used only to recover the source of bold spans: without `text_join`, escapes
-# and entities stay separate tokens that remember how they were written.
-_MD_SOURCE = _make_md().disable("text_join")
-
-
-def markdown() -> MarkdownIt:
-    """The one configured parser (shared with `render`)."""
-    return _MD
-
-
 # --------------------------------------------------------------------------------------------
 # Small text helpers (all linear in the length of their input: no backtracking regexes on
 # whitespace runs, which made a long run of spaces in a cell take quadratic time)
-
-
-def slugify(text: str) -> str:
-    """ASCII slug: `Core Purpose` -> `core-purpose`; non-Latin text falls back to a short hash."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
-    if not slug and text.strip():
-        slug = f"h{zlib.crc32(text.strip().encode('utf-8')):08x}"
-    return slug
-
-
-def one_line(text: str) -> str:
-    """Trim and fold soft line breaks (and the blanks around them) into single spaces."""
-    if "\n" not in text:
-        return text.strip()
-    return " ".join(part for part in (p.strip() for p in text.split("\n")) if part)
-
-
-def quote(text: str, limit: int = MAX_QUOTE) -> str:
-    """`text` quoted for a diagnostic message, shortened to about `limit` characters."""
-    text = one_line(text)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return repr(text)
-
-
-def plain_label(text: str) -> str:
-    """A header cell reduced for comparison: no emphasis markers, lower case, no trailing colon."""
-    return text.strip().strip("*_").strip().rstrip(":").strip().lower()
 
 
 def split_cells(line: str) -> list[tuple[str, int]]:
@@ -216,30 +165,30 @@ def read_text(path: Path, shown: str) -> tuple[str | None, list[Diagnostic]]:
         with os.fdopen(fd, "rb") as fh:
             info = os.fstat(fh.fileno())
             if not stat.S_ISREG(info.st_mode):
-                return None, [error(loc, "P001", "not a regular file")]
+                return None, [diag(loc, "P001", "not a regular file")]
             data = fh.read(MAX_SOURCE_BYTES + 1)
     except FileNotFoundError:
-        return None, [error(loc, "P001", "no such file or directory")]
+        return None, [diag(loc, "P001", "no such file or directory")]
     except IsADirectoryError:
-        return None, [error(loc, "P001", "is a directory, expected a .md file")]
+        return None, [diag(loc, "P001", "is a directory, expected a .md file")]
     except OSError as exc:
-        return None, [error(loc, "P001", f"cannot read file: {exc.strerror or exc}")]
+        return None, [diag(loc, "P001", f"cannot read file: {exc.strerror or exc}")]
     if len(data) > MAX_SOURCE_BYTES:
         size = max(info.st_size, len(data))
         return None, [
-            error(loc, "P003", f"file is {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,}")
+            diag(loc, "P003", f"file is {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,}")
         ]
     if b"\x00" in data:
         if looks_utf16(data):
-            return None, [error(loc, "P002", "file is UTF-16 text; save it as UTF-8")]
-        return None, [error(loc, "P002", "file looks binary (contains NUL bytes)")]
+            return None, [diag(loc, "P002", "file is UTF-16 text; save it as UTF-8")]
+        return None, [diag(loc, "P002", "file looks binary (contains NUL bytes)")]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         return None, [
-            error(Loc(shown, line, col), "P002", f"not valid UTF-8 (byte 0x{data[exc.start]:02x})")
+            diag(Loc(shown, line, col), "P002", f"not valid UTF-8 (byte 0x{data[exc.start]:02x})")
         ]
     return normalise_text(text), []
 
@@ -265,7 +214,7 @@ def text_problem(text: str, path: str) -> Diagnostic | None:
     it cannot be encoded as UTF-8."""
     loc = Loc(path, 1, 1)
     if len(text) > MAX_SOURCE_BYTES:
-        return error(
+        return diag(
             loc,
             "P003",
             f"source is at least {len(text):,} bytes; the limit is {MAX_SOURCE_BYTES:,}",
@@ -275,12 +224,12 @@ def text_problem(text: str, path: str) -> Diagnostic | None:
     except UnicodeEncodeError as exc:  # a lone surrogate (text decoded with surrogateescape)
         line = text.count("\n", 0, exc.start) + 1
         col = exc.start - (text.rfind("\n", 0, exc.start) + 1) + 1
-        return error(Loc(path, line, col), "P002", "text holds a lone surrogate: not valid Unicode")
+        return diag(Loc(path, line, col), "P002", "text holds a lone surrogate: not valid Unicode")
     if size > MAX_SOURCE_BYTES:
-        return error(loc, "P003", f"source is {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,}")
+        return diag(loc, "P003", f"source is {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,}")
     lines = text.count("\n") + 1
     if lines > MAX_SOURCE_LINES:
-        return error(loc, "P003", f"source has {lines:,} lines; the limit is {MAX_SOURCE_LINES:,}")
+        return diag(loc, "P003", f"source has {lines:,} lines; the limit is {MAX_SOURCE_LINES:,}")
     return None
 
 
@@ -368,7 +317,7 @@ def _compose_with(text: str, at: Any, loader: Any) -> tuple[yaml.Node | None, Di
     try:
         for ev in yaml.parse(text, Loader=loader):
             if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
-                return None, error(
+                return None, diag(
                     at(ev.start_mark),
                     "P013",
                     "YAML anchors and aliases are not allowed in front matter",
@@ -376,7 +325,7 @@ def _compose_with(text: str, at: Any, loader: Any) -> tuple[yaml.Node | None, Di
             if isinstance(ev, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
-                    return None, error(
+                    return None, diag(
                         at(ev.start_mark), "P010", "front matter holds more than one YAML document"
                     )
             elif isinstance(ev, yaml.ScalarEvent):
@@ -385,7 +334,7 @@ def _compose_with(text: str, at: Any, loader: Any) -> tuple[yaml.Node | None, Di
                     tag = _RESOLVER.resolve(yaml.ScalarNode, ev.value, ev.implicit)
                 value = _text_value(ev.value)
                 if value is None:
-                    return None, error(
+                    return None, diag(
                         at(ev.start_mark),
                         "P010",
                         "front matter holds a lone surrogate escape (\\ud800-\\udfff): "
@@ -394,7 +343,7 @@ def _compose_with(text: str, at: Any, loader: Any) -> tuple[yaml.Node | None, Di
                 attach(yaml.ScalarNode(tag, value, ev.start_mark, ev.end_mark, ev.style))
             elif isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 if len(stack) >= MAX_YAML_DEPTH:
-                    return None, error(
+                    return None, diag(
                         at(ev.start_mark),
                         "P010",
                         f"front matter nests deeper than {MAX_YAML_DEPTH} levels",
@@ -412,7 +361,7 @@ def _compose_with(text: str, at: Any, loader: Any) -> tuple[yaml.Node | None, Di
                 stack.pop()
                 pending.pop()
     except yaml.YAMLError as exc:
-        return None, error(
+        return None, diag(
             at(_error_mark(exc, len(text))),
             "P010",
             f"front matter is not valid YAML: {_yaml_message(exc)}",
@@ -487,7 +436,7 @@ def parse_front_matter(
     if len(text.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
         fm.failed = True
         return fm, [
-            error(at(None), "P010", f"front matter is over {MAX_FRONT_MATTER_BYTES:,} bytes")
+            diag(at(None), "P010", f"front matter is over {MAX_FRONT_MATTER_BYTES:,} bytes")
         ]
     node, problem = _compose(text, at)
     if problem is not None:
@@ -497,7 +446,7 @@ def parse_front_matter(
         return fm, diags
     if not isinstance(node, yaml.MappingNode):
         fm.failed = True
-        return fm, [error(at(None), "P011", "front matter must be a mapping of keys to values")]
+        return fm, [diag(at(None), "P011", "front matter must be a mapping of keys to values")]
     seen: dict[str, int] = {}
     for key_node, value_node in node.value:
         loc = at(key_node.start_mark)
@@ -505,23 +454,23 @@ def parse_front_matter(
         if key not in KNOWN_KEYS:
             known = ", ".join(KNOWN_KEYS)
             shown = quote(key) if key is not None else "(not a plain name)"
-            diags.append(warning(loc, "P012", f"unknown front-matter key {shown} (known: {known})"))
+            diags.append(diag(loc, "P012", f"unknown front-matter key {shown} (known: {known})"))
             continue
         if key in seen:
-            diags.append(error(loc, "P011", f"`{key}` is given twice (first on line {seen[key]})"))
+            diags.append(diag(loc, "P011", f"`{key}` is given twice (first on line {seen[key]})"))
             continue
         seen[key] = loc.line
         fm.locs[key] = loc
         if key in ("deck", "source", "id"):
             value = _scalar(value_node)
             if value is None or not value.strip():
-                diags.append(error(loc, "P011", f"`{key}` must be a non-empty string"))
+                diags.append(diag(loc, "P011", f"`{key}` must be a non-empty string"))
                 continue
             value = one_line(value)
             if key == "deck":
                 parts = [p.strip() for p in value.split("::")]
                 if any(not p for p in parts):
-                    diags.append(error(loc, "P011", "`deck` has an empty part between `::`"))
+                    diags.append(diag(loc, "P011", "`deck` has an empty part between `::`"))
                     continue
                 fm.deck = "::".join(parts)
             elif key == "source":
@@ -530,7 +479,7 @@ def parse_front_matter(
                 slug = slugify(value)
                 if slug != value:
                     diags.append(
-                        error(
+                        diag(
                             loc,
                             "P011",
                             f"`id` must be lower case letters, digits and dashes (try {slug!r})",
@@ -541,12 +490,12 @@ def parse_front_matter(
         elif key == "tags":
             tags = _scalars(value_node)
             if tags is None or not all(t.strip() for t in tags):
-                diags.append(error(loc, "P011", "`tags` must be a list of non-empty strings"))
+                diags.append(diag(loc, "P011", "`tags` must be a list of non-empty strings"))
                 continue
             odd = _not_text(value_node)
             if odd is not None:
                 diags.append(
-                    error(
+                    diag(
                         loc,
                         "P011",
                         f"`tags` must be a list of non-empty strings: {odd} is not a string; "
@@ -566,7 +515,7 @@ def parse_front_matter(
                         ignore_locs = [at(n.start_mark) for n in items]
                     else:
                         diags.append(
-                            warning(
+                            diag(
                                 at(k.start_mark),
                                 "P012",
                                 f"unknown `lint` key {quote(_scalar(k) or '?')} (known: ignore)",
@@ -574,7 +523,7 @@ def parse_front_matter(
                         )
             if ignore is None:
                 diags.append(
-                    error(loc, "P011", "`lint` must be a mapping like {ignore: [L101, L102]}")
+                    diag(loc, "P011", "`lint` must be a mapping like {ignore: [L101, L102]}")
                 )
                 continue
             kept = [(c.strip(), where) for c, where in zip(ignore, ignore_locs) if c.strip()]
@@ -651,9 +600,9 @@ def parse_text(
     lines = text.split("\n")
     st = _State(path=path, lines=lines, base_dir=base_dir)
     try:
-        tokens = _MD.parse(text)
+        tokens = markdown().parse(text)
     except RecursionError:  # pragma: no cover - maxNesting keeps the parser flat
-        return _empty_document(path), [error(Loc(path), "P130", "input nests too deeply")]
+        return _empty_document(path), [diag(Loc(path), "P130", "input nests too deeply")]
 
     fm = FrontMatter()
     if tokens and tokens[0].type == "front_matter":
@@ -663,7 +612,7 @@ def parse_text(
         tokens = tokens[1:]
     elif lines[0].rstrip() == "---" and len(lines) > 1 and _FM_KEY_LINE.match(lines[1]):
         st.diags.append(
-            error(Loc(path, 1, 1), "P010", "front matter opened on line 1 is never closed by `---`")
+            diag(Loc(path, 1, 1), "P010", "front matter opened on line 1 is never closed by `---`")
         )
         fm.failed = True
 
@@ -724,7 +673,7 @@ def _block(st: _State, section: _Section, tokens: list[Token], i: int, end: int)
     if deepest >= MAX_NESTING - 1 and not st.nesting_warned:
         st.nesting_warned = True
         st.diags.append(
-            error(
+            diag(
                 st.loc(tok),
                 "P130",
                 f"content is nested more than {MAX_NESTING} levels deep; what lies deeper is not "
@@ -825,16 +774,16 @@ def _collect_images(st: _State, inline: Token, m: Sequence[int] | None) -> None:
         loc = st.loc(m)
         shown = quote(ref)
         if not ref.strip():
-            st.diags.append(error(loc, "P120", "image has an empty path"))
+            st.diags.append(diag(loc, "P120", "image has an empty path"))
             continue
         if re.match(r"^[a-z][a-z0-9+.-]*:", ref, re.I) and not re.match(r"^[A-Za-z]:[\\/]", ref):
-            st.diags.append(error(loc, "P120", f"image {shown}: only local image files are packed"))
+            st.diags.append(diag(loc, "P120", f"image {shown}: only local image files are packed"))
             continue
         if ref.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", ref):
-            st.diags.append(error(loc, "P120", f"image {shown}: absolute paths are not allowed"))
+            st.diags.append(diag(loc, "P120", f"image {shown}: absolute paths are not allowed"))
             continue
         if "\x00" in ref:
-            st.diags.append(error(loc, "P120", f"image {shown}: not a valid path"))
+            st.diags.append(diag(loc, "P120", f"image {shown}: not a valid path"))
             continue
         if st.base_dir is None:
             st.images.append(Image(ref, ref, loc))
@@ -844,12 +793,12 @@ def _collect_images(st: _State, inline: Token, m: Sequence[int] | None) -> None:
             target = (base / ref).resolve()
             is_file = base in target.parents and target.is_file()
         except (OSError, RuntimeError, ValueError):
-            st.diags.append(error(loc, "P120", f"image {shown}: not a valid path"))
+            st.diags.append(diag(loc, "P120", f"image {shown}: not a valid path"))
             continue
         if base not in target.parents:
-            st.diags.append(error(loc, "P120", f"image {shown} lies outside the source's folder"))
+            st.diags.append(diag(loc, "P120", f"image {shown} lies outside the source's folder"))
         elif not is_file:
-            st.diags.append(error(loc, "P120", f"image {shown} not found"))
+            st.diags.append(diag(loc, "P120", f"image {shown} not found"))
         else:
             st.images.append(Image(ref, str(target), loc))
 
@@ -869,71 +818,11 @@ def _trap(st: _State, markdown_text: str, loc: Loc) -> None:
             title, text = inner, rest.strip()[1:].strip()
     if not text:
         if title:
-            st.diags.append(error(loc, "P110", "trap has no text after its title"))
+            st.diags.append(diag(loc, "P110", "trap has no text after its title"))
         else:
-            st.diags.append(error(loc, "P110", "trap has no text"))
+            st.diags.append(diag(loc, "P110", "trap has no text"))
         return
     st.traps.append(Trap(title, text, tuple(bold_spans(text)), loc))
-
-
-def bold_spans(text: str) -> list[str]:
-    """The Markdown inside each top-level bold span of an inline text, in order."""
-    spans: list[str] = []
-    tokens = _MD_SOURCE.parseInline(text)
-    children = tokens[0].children if tokens else []
-    depth = 0
-    current: list[str] = []
-    links: list[Token] = []
-    for child in children or ():
-        if child.type == "strong_open":
-            depth += 1
-            if depth == 1:
-                current = []
-                continue
-        elif child.type == "strong_close":
-            depth = max(depth - 1, 0)
-            if depth == 0:
-                spans.append("".join(current).strip())
-                continue
-        if child.type == "link_open":
-            links.append(child)
-        if depth:
-            current.append(_inline_source(child, links))
-        if child.type == "link_close" and links:
-            links.pop()
-    return [s for s in spans if s]
-
-
-def _inline_source(tok: Token, links: list[Token]) -> str:
-    """An inline token written back as Markdown (close to the source; used inside bold spans)."""
-    if tok.type == "text":
-        return tok.content
-    if tok.type == "text_special":
-        return tok.markup or tok.content
-    if tok.type == "code_inline":
-        return f"{tok.markup}{tok.content}{tok.markup}"
-    if tok.type in ("em_open", "em_close", "strong_open", "strong_close"):
-        return tok.markup
-    if tok.type in ("softbreak", "hardbreak"):
-        return " "
-    if tok.type == "link_open":
-        return "<" if tok.markup == "autolink" else "["
-    if tok.type == "link_close":
-        opener = links[-1] if links else None
-        if opener is None:
-            return "]"
-        if opener.markup == "autolink":
-            return ">"
-        return f"]({_destination(opener)})"
-    if tok.type == "image":
-        return f"![{tok.content}]({_destination(tok)})"
-    return tok.content
-
-
-def _destination(tok: Token) -> str:
-    target = str(tok.attrs.get("href", tok.attrs.get("src", "")))
-    title = str(tok.attrs.get("title", ""))
-    return f'{target} "{title}"' if title else target
 
 
 def _table(st: _State, block: list[Token]) -> None:
@@ -958,7 +847,7 @@ def _table(st: _State, block: list[Token]) -> None:
     ncols = len(header)
     if ncols > MAX_TABLE_COLUMNS:
         st.diags.append(
-            error(
+            diag(
                 loc,
                 "P108",
                 f"table has {ncols:,} columns; the limit is {MAX_TABLE_COLUMNS} "
@@ -970,7 +859,7 @@ def _table(st: _State, block: list[Token]) -> None:
     tip_cols = [j for j in range(1, ncols) if plain_label(header[j]) in TIP_HEADERS]
     if len(tip_cols) > 1:
         st.diags.append(
-            error(
+            diag(
                 Loc(st.path, loc.line, cols[tip_cols[1]]),
                 "P106",
                 "more than one tip column ("
@@ -982,7 +871,7 @@ def _table(st: _State, block: list[Token]) -> None:
     subject_cols = [j for j in range(1, ncols) if j not in tip_cols]
     if not subject_cols:
         st.diags.append(
-            error(loc, "P100", "table has no subject column (only an attribute and tip columns)")
+            diag(loc, "P100", "table has no subject column (only an attribute and tip columns)")
         )
         return
     subjects: list[Subject] = []
@@ -993,16 +882,14 @@ def _table(st: _State, block: list[Token]) -> None:
         name, tagline = split_tagline(cell)
         cell_loc = Loc(st.path, loc.line, cols[j])
         if not name:
-            st.diags.append(error(cell_loc, "P105", f"subject in column {j + 1} has no name"))
+            st.diags.append(diag(cell_loc, "P105", f"subject in column {j + 1} has no name"))
             name = f"Column {j + 1}"
         sid = explicit or slugify(name)
         if name.lower() in seen_names:
-            st.diags.append(
-                error(cell_loc, "P103", f"duplicate subject {quote(name)} in one table")
-            )
+            st.diags.append(diag(cell_loc, "P103", f"duplicate subject {quote(name)} in one table"))
         elif sid in seen_ids:
             st.diags.append(
-                error(
+                diag(
                     cell_loc,
                     "P107",
                     f"subject {quote(name)} has the same id {sid!r} as "
@@ -1025,7 +912,7 @@ def _table(st: _State, block: list[Token]) -> None:
         row_loc = Loc(st.path, line_no + 1, 1)
         if raw and len(raw) != ncols:
             st.diags.append(
-                error(
+                diag(
                     row_loc,
                     "P101",
                     f"row has {len(raw)} cell{'s' if len(raw) != 1 else ''}, expected {ncols}",
@@ -1034,12 +921,12 @@ def _table(st: _State, block: list[Token]) -> None:
         rcols = [c for _, c in raw] + [1] * ncols
         attribute, explicit = _strip_id(cells[0])
         if not attribute:
-            st.diags.append(error(row_loc, "P105", "row has an empty attribute cell"))
+            st.diags.append(diag(row_loc, "P105", "row has an empty attribute cell"))
             continue
         rid = explicit or slugify(attribute)
         if attribute.lower() in row_names:
             st.diags.append(
-                error(
+                diag(
                     row_loc,
                     "P102",
                     f"duplicate attribute {quote(attribute)} "
@@ -1050,7 +937,7 @@ def _table(st: _State, block: list[Token]) -> None:
         if rid in row_ids:
             other, other_line = row_ids[rid]
             st.diags.append(
-                error(
+                diag(
                     row_loc,
                     "P107",
                     f"attribute {quote(attribute)} has the same id {rid!r} as {quote(other)} "
@@ -1060,7 +947,7 @@ def _table(st: _State, block: list[Token]) -> None:
             continue
         if rid in earlier:
             st.diags.append(
-                error(
+                diag(
                     row_loc,
                     "P102",
                     f"attribute {quote(attribute)} is already given on line {earlier[rid]}, "
@@ -1074,7 +961,7 @@ def _table(st: _State, block: list[Token]) -> None:
         for k, (j, value) in enumerate(zip(subject_cols, values)):
             if not value:
                 st.diags.append(
-                    warning(
+                    diag(
                         Loc(st.path, line_no + 1, rcols[j]),
                         "P104",
                         f"empty value for {quote(subjects[k].name, 40)} "
@@ -1111,19 +998,19 @@ def _assemble(st: _State, fm: FrontMatter) -> Document:
     stem = Path(st.path).stem
     if not st.title:
         st.diags.append(
-            warning(Loc(st.path, 1, 1), "P020", "no `# Title` heading; using the file name")
+            diag(Loc(st.path, 1, 1), "P020", "no `# Title` heading; using the file name")
         )
     title = st.title or stem
     subjects = [s for c in st.comparisons for s in c.subjects]
     scenarios: list[Scenario] = []
     for prompt, answer, loc in st.scenarios:
         if not prompt or not answer:
-            st.diags.append(error(loc, "P111", "scenario needs text on both sides of the arrow"))
+            st.diags.append(diag(loc, "P111", "scenario needs text on both sides of the arrow"))
             continue
         scenarios.append(Scenario(prompt, answer, _link_subject(answer, subjects), loc))
     if not (st.comparisons or st.traps or scenarios):
         st.diags.append(
-            warning(Loc(st.path, 1, 1), "P021", "no comparison table, trap or scenario found")
+            diag(Loc(st.path, 1, 1), "P021", "no comparison table, trap or scenario found")
         )
     return Document(
         path=st.path,
@@ -1188,7 +1075,7 @@ def name_problem(path: Path, shown: str | None = None) -> Diagnostic | None:
     for text in (name, str(path)):
         printable = printable_path(text)
         if printable != text:
-            return error(
+            return diag(
                 Loc(printable_path(name)),
                 "P007",
                 "file name is not valid UTF-8; rename it (letters, digits, dashes)",
@@ -1233,17 +1120,17 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Diagn
                 try:
                     real = f.resolve(strict=True)
                 except (OSError, RuntimeError):
-                    diags.append(error(Loc(str(f)), "P001", "cannot be resolved (broken symlink?)"))
+                    diags.append(diag(Loc(str(f)), "P001", "cannot be resolved (broken symlink?)"))
                     continue
                 if root not in real.parents:
                     diags.append(
-                        error(Loc(str(f)), "P004", "source resolves outside its folder (symlink)")
+                        diag(Loc(str(f)), "P004", "source resolves outside its folder (symlink)")
                     )
                     continue
                 add(f, p, real)
             if not seen:
                 diags.append(
-                    error(
+                    diag(
                         Loc(printable_path(str(p))),
                         "P005",
                         f"no sources found in {printable_path(str(p))} "
@@ -1263,13 +1150,13 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Diagn
                     real = p.absolute()
                 add(p, p.parent, real)
         else:
-            diags.append(error(Loc(printable_path(str(p))), "P001", "no such file or directory"))
+            diags.append(diag(Loc(printable_path(str(p))), "P001", "no such file or directory"))
     return found, diags
 
 
 def not_markdown(path: Path, shown: str | None = None) -> Diagnostic:
     """P006: a file given by name that is not a Markdown source (`.md`, `.markdown`)."""
-    return error(
+    return diag(
         Loc(printable_path(str(path) if shown is None else shown)),
         "P006",
         "not a Markdown source: a source's name ends in .md (or .markdown)",
