@@ -12,7 +12,17 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from cardgen.model import CARD_KINDS, Card, Comparison, Document, Row, Scenario, Subject, Trap
+from cardgen.model import (
+    CARD_KINDS,
+    Card,
+    CardKind,
+    Comparison,
+    Document,
+    Row,
+    Scenario,
+    Subject,
+    Trap,
+)
 from cardgen.text import slugify
 
 KINDS = CARD_KINDS
@@ -126,7 +136,7 @@ def _subject_id(doc: Document, name: str) -> str:
 def _card(
     doc: Document,
     key: str,
-    kind: str,
+    kind: CardKind,
     prompt: str,
     answer: str,
     extra: str,

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from cardgen import __version__
 
+if TYPE_CHECKING:
+    from cardgen.diagnostics import Diagnostic
+    from cardgen.model import Document
+    from cardgen.writers.pdf import PdfOptions
+
 DEFAULT_SOURCES = Path("sources")
 
 
-def _emit_diagnostics(diags, strict: bool = False) -> bool:
+def _emit_diagnostics(diags: Sequence[Diagnostic], strict: bool = False) -> bool:
     """Print diagnostics and the count line; return True when the run must fail."""
     from cardgen.diagnostics import summary
 
@@ -93,25 +100,25 @@ class _SourceFile(click.Path):
 @click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON (stable contract).")
 def show(source: Path, as_json: bool) -> None:
     """Show the facts that SOURCE yields (title, comparisons, traps, scenarios, notes)."""
-    from cardgen.build import display_path
-    from cardgen.source import SOURCE_SUFFIXES, document_json, not_markdown, parse_file
+    from cardgen.diagnostics import summary
+    from cardgen.fsutil import display_path
+    from cardgen.pipeline import parse_source
+    from cardgen.source import SOURCE_SUFFIXES, not_markdown
 
     shown = display_path(source)
     if source.suffix.lower() not in SOURCE_SUFFIXES and source.exists():
         doc, diags = None, [not_markdown(source, shown)]
     else:
-        doc, diags = parse_file(source, shown)
-    errors = [d for d in diags if d.is_error]
-    if doc is None or errors:
-        for d in diags:
-            click.echo(d.format(), err=True)
-        from cardgen.diagnostics import summary
-
-        click.echo(summary(diags), err=True)
-        sys.exit(1)
+        parsed = parse_source(source, shown)
+        doc, diags = parsed.doc, parsed.parse_diagnostics
     for d in diags:
         click.echo(d.format(), err=True)
+    if doc is None or any(d.is_error for d in diags):
+        click.echo(summary(diags), err=True)
+        sys.exit(1)
     if as_json:
+        from cardgen.source import document_json
+
         click.echo(json.dumps(document_json(doc), ensure_ascii=False, indent=2))
         return
     click.echo(_describe(doc))
@@ -127,7 +134,7 @@ def _preview(text: str, limit: int = 60) -> str:
     return shown[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:—–-") + "…"
 
 
-def _describe(doc) -> str:
+def _describe(doc: Document) -> str:
     from cardgen.lint import plain
 
     lines = [doc.title, "=" * min(len(doc.title), 78)]
@@ -178,10 +185,10 @@ def check(paths: tuple[Path, ...], strict: bool, ignore: list[str]) -> None:
     """Validate sources (default: sources/); print `path:line:col: CODE severity: message` lines.
 
     Card-quality lint (L codes, warnings; see docs/lint.md) runs too."""
-    from cardgen.build import load
+    from cardgen.pipeline import check as check_sources
 
-    loaded = load(list(paths) or [DEFAULT_SOURCES], ignore)
-    if _emit_diagnostics(loaded.diagnostics, strict):
+    checked = check_sources(list(paths) or [DEFAULT_SOURCES], ignore)
+    if _emit_diagnostics(checked.diagnostics, strict):
         sys.exit(1)
 
 
@@ -195,7 +202,7 @@ def _split_formats(ctx: click.Context, param: click.Parameter, value: str) -> tu
     return formats
 
 
-def _pdf_options(paper: str, card_size: str, layout: str, back_offset: str):
+def _pdf_options(paper: str, card_size: str, layout: str, back_offset: str) -> PdfOptions:
     """The PDF writer's options from the command line; bad values are usage errors (exit 2)."""
     import math
 
@@ -387,9 +394,10 @@ def build(
     updates notes in place, review history kept), its study sheet and cut-out cards as PDFs, and
     the lock file that remembers every note. Prints a line per deck: notes new, changed,
     unchanged and removed since the last build."""
-    from cardgen.build import BuildOptions, display_path
+    from cardgen.build import BuildOptions
     from cardgen.build import build as run_build
     from cardgen.diagnostics import diag, summary
+    from cardgen.fsutil import display_path
     from cardgen.model import Loc
 
     _check_source_date_epoch()
@@ -483,8 +491,8 @@ def import_page_command(page: Path, output: Path | None, force: bool) -> None:
     Exit 0 when written, 1 when the page cannot be read or imported, 2 when the output exists
     (use --force) or the usage is wrong.
     """
-    from cardgen.build import display_path, write_atomic
     from cardgen.diagnostics import summary
+    from cardgen.fsutil import display_path, write_atomic
     from cardgen.importer import decode_page, import_page, title_slug
     from cardgen.source import parse_text
     from cardgen.text import slugify

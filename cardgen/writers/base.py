@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from cardgen.diagnostics import Diagnostic
 from cardgen.model import Card, Document
@@ -60,7 +60,8 @@ class DeckOutput:
 class Writer(Protocol):
     """An output format."""
 
-    format: str  # the name `--format` takes: "apkg", "pdf"
+    format: ClassVar[str]  # the name `--format` takes: "apkg", "pdf"
+    uses_media: ClassVar[bool]  # whether `DeckInput.media` must hold the source's images
 
     def file_names(self, doc_id: str) -> list[str]:
         """The files this writer makes for a deck, named in the output folder."""

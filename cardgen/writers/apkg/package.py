@@ -1,4 +1,5 @@
-"""Cards -> `.apkg` bytes. genanki lives here and nowhere else.
+"""Notes -> `.apkg` bytes: the note types, the SQLite collection, the zip. The only module
+that imports genanki.
 
 Two note types with hard-coded ids and stable field and template `id`s (Anki matches note types
 by id and their schema by those ids; changing either would stop updates, so they never change):
@@ -19,26 +20,24 @@ import hashlib
 import io
 import json
 import os
-import re
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import genanki
 
 from cardgen import render
-from cardgen.cards import deck_tag
-from cardgen.model import Card, Document
+from cardgen.model import Document, NoteModel
+from cardgen.writers.apkg.notes import NoteContent
 
 QA_MODEL_ID = 1_597_326_411
 CLOZE_MODEL_ID = 1_597_326_412
 QA_FIELDS = ("Context", "Prompt", "Answer", "Extra", "Source")
 CLOZE_FIELDS = ("Text", "Context", "Extra", "Source")
-REMOVED_TAG = "cardgen::removed"
 _FIELD_IDS = {
     ("qa", "Context"): 7_215_390_118_420_146_101,
     ("qa", "Prompt"): 7_215_390_118_420_146_102,
@@ -75,14 +74,13 @@ _CLOZE_BACK = (
     '<div class="cg cg-back">\n' + _HEAD + '<div class="cg-cloze">{{cloze:Text}}</div>\n'
     '{{#Extra}}<div class="cg-extra">{{Extra}}</div>{{/Extra}}\n</div>'
 )
-_CONTEXT = {"compare": "Compare", "scenario": "Scenario"}
 
 
 def css() -> str:
     return Path(__file__).with_name("anki.css").read_text(encoding="utf-8")
 
 
-def _model(kind: str, css_text: str) -> genanki.Model:
+def _model(kind: NoteModel, css_text: str) -> genanki.Model:
     if kind == "cloze":
         return genanki.Model(
             CLOZE_MODEL_ID,
@@ -119,123 +117,6 @@ def models_hash() -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Note contents
-
-
-@dataclass(frozen=True)
-class NoteContent:
-    """One note as it goes into the package (fields are HTML)."""
-
-    key: str
-    model: str  # "qa" | "cloze"
-    fields: tuple[str, ...]
-    tags: tuple[str, ...]
-    cards: int = 1  # cards the note makes (cloze deletions)
-
-    @property
-    def hash(self) -> str:
-        data = json.dumps([self.model, self.fields, self.tags], ensure_ascii=False)
-        return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
-
-
-def anki_tag(tag: str) -> str:
-    """Anki tags are separated by spaces: never one inside a tag."""
-    return re.sub(r"[\s\u3000]+", "-", tag.strip()).strip("-")
-
-
-def _tags(tags: Sequence[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(t for t in (anki_tag(x) for x in tags) if t))
-
-
-def source_html(doc: Document) -> str:
-    """Where a card comes from: the deck's title and the `source` attribution."""
-    out = f'<span class="cg-title">{render.inline(doc.title)}</span>'
-    if doc.source:
-        out += f'<span class="cg-attribution">{render.inline(doc.source)}</span>'
-    return out
-
-
-def note_content(card: Card, doc: Document, media: Mapping[str, str] | None = None) -> NoteContent:
-    return _note_content(card, source_html(doc), media, render.inline)
-
-
-def note_contents(
-    cards: Sequence[Card], doc: Document, media: Mapping[str, str] | None = None
-) -> list[NoteContent]:
-    """`note_content` of every card of one deck, the same bytes faster: the deck's source line
-    is rendered once, and each distinct text once (a row's values appear on several cards)."""
-    src = source_html(doc)
-    memo: dict[str, str] = {}
-
-    def inline(text: str, media: Mapping[str, str] | None = None) -> str:
-        out = memo.get(text)
-        if out is None:
-            out = memo[text] = render.inline(text, media)
-        return out
-
-    return [_note_content(card, src, media, inline) for card in cards]
-
-
-def _note_content(
-    card: Card, src: str, media: Mapping[str, str] | None, inline: Callable[..., str]
-) -> NoteContent:
-    tags = _tags(card.tags)
-    if card.kind == "cloze":
-        text, count = render.cloze(card.prompt, media)
-        if count == 0:  # cannot happen for cards from `cards.py`; a cloze note needs a deletion
-            text, count = f"{{{{c1::{text}}}}}", 1
-        context = inline(card.extra, media) if card.extra else ""
-        return NoteContent(card.key, "cloze", (text, context, "", src), tags, max(count, 1))
-    prompt = inline(card.prompt, media)
-    extra = inline(card.extra, media) if card.extra else ""
-    context = _CONTEXT.get(card.kind, "")
-    if card.kind == "compare" and card.columns:
-        answer = render.table([n for n, _ in card.columns], [v for _, v in card.columns], media)
-    else:
-        answer = inline(card.answer, media)
-    if card.kind == "identify":
-        context, extra = extra, ""
-    return NoteContent(card.key, "qa", (context, prompt, answer, extra, src), tags)
-
-
-def tombstone_content(key: str, model: str, cards: int, doc: Document) -> NoteContent:
-    """A note whose fact left the source: it says so and carries the `cardgen::removed` tag.
-
-    It goes into the package without cards (`PackNote.cardless`): where Anki has the note, the
-    import updates its fields and tags and its cards stay (showing this text, for cloze notes
-    with as many deletions as it ever had); where Anki lacks it (a fresh collection, or after the
-    removal step), the import can only add a card-less note, which no study session shows."""
-    src = source_html(doc)
-    how = (
-        "In Anki's browser, search <code>tag:cardgen&#58;&#58;removed</code>, "
-        "select all, then Notes › Delete."
-    )
-    tags = _tags(["cardgen", deck_tag(doc.id), REMOVED_TAG])
-    if model == "cloze":
-        deletions = " ".join(f"{{{{c{i}::removed}}}}" for i in range(1, max(cards, 1) + 1))
-        text = f'<span class="cg-removed">This fact was {deletions} from the source.</span>'
-        return NoteContent(key, "cloze", (text, "Removed from the source", how, src), tags, cards)
-    prompt = '<span class="cg-removed">This fact was removed from the source.</span>'
-    return NoteContent(key, "qa", ("Removed from the source", prompt, how, "", src), tags)
-
-
-# --------------------------------------------------------------------------------------------
-# Media
-
-
-def media_names(images: Mapping[str, bytes]) -> dict[str, str]:
-    """Image reference as written -> packed file name: `cardgen-<sha256 prefix><ext>`, so a changed
-    image gets a new name (Anki never keeps a stale file under an old one)."""
-    out: dict[str, str] = {}
-    for ref, data in images.items():
-        ext = PurePosixPath(ref.split("?")[0].split("#")[0]).suffix.lower()
-        if not re.fullmatch(r"\.[a-z0-9]{1,5}", ext):
-            ext = ""
-        out[ref] = f"cardgen-{hashlib.sha256(data).hexdigest()[:20]}{ext}"
-    return out
-
-
-# --------------------------------------------------------------------------------------------
 # The package
 
 
@@ -248,7 +129,7 @@ class PackNote:
 
 
 def guid(identity: str) -> str:
-    return genanki.guid_for("cardgen", identity)
+    return str(genanki.guid_for("cardgen", identity))
 
 
 def deck_id(doc_id: str) -> int:
