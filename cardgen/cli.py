@@ -126,7 +126,7 @@ def show(source: Path, as_json: bool) -> None:
 
 def _preview(text: str, limit: int = 60) -> str:
     """The start of a Markdown text as a reader sees it (no `**`), shortened at a word."""
-    from cardgen.lint import plain
+    from cardgen.text import plain
 
     shown = plain(text)
     if len(shown) <= limit:
@@ -135,7 +135,7 @@ def _preview(text: str, limit: int = 60) -> str:
 
 
 def _describe(doc: Document) -> str:
-    from cardgen.lint import plain
+    from cardgen.text import plain
 
     lines = [doc.title, "=" * min(len(doc.title), 78)]
     lines.append(f"deck:    {doc.deck}")

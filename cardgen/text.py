@@ -1,4 +1,5 @@
-"""Neutral text helpers shared by every stage: slugs, one-line folding, quoting in messages.
+"""Neutral text helpers shared by every stage: slugs, one-line folding, quoting in messages,
+inline Markdown reduced to the words a reader sees (`plain`).
 
 All are linear in the length of their input: no backtracking regexes on whitespace runs (a long
 run of spaces in a cell once took quadratic time).
@@ -40,3 +41,19 @@ def quote(text: str, limit: int = MAX_QUOTE) -> str:
 def plain_label(text: str) -> str:
     """A header cell reduced for comparison: no emphasis markers, lower case, no trailing colon."""
     return text.strip().strip("*_").strip().rstrip(":").strip().lower()
+
+
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_MARKERS = re.compile(r"\*+|`+|(?<!\w)_+|_+(?!\w)")
+_NEEDS_PLAIN = re.compile(r"[*_`\[<\n\t]|  ")
+
+
+def plain(text: str) -> str:
+    """Markdown inline text reduced to what a reader sees: no emphasis, code or link syntax."""
+    if not _NEEDS_PLAIN.search(text):
+        return text.strip()
+    text = _LINK.sub(r"\1", text)
+    text = _BR.sub(", ", text)
+    text = _MARKERS.sub("", text)
+    return re.sub(r"\s+", " ", text).strip()
