@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cardgen.build import load
+from cardgen.pipeline import check as check_sources
 from cardgen.cards import build_cards
 from cardgen.cli import cli
 from cardgen.diagnostics import REGISTRY, Severity
@@ -380,7 +380,7 @@ def test_every_rule_is_in_the_catalogue():
 
 
 # --------------------------------------------------------------------------------------------
-# Wiring: load(), `cardgen check`, and the Cognito source
+# Wiring: pipeline.check(), `cardgen check`, and the Cognito source
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -389,12 +389,12 @@ def write(tmp_path: Path, text: str) -> Path:
     return p
 
 
-def test_load_reports_lint_and_takes_a_run_ignore(tmp_path: Path):
+def test_check_reports_lint_and_takes_a_run_ignore(tmp_path: Path):
     p = write(tmp_path, FRONT + BOTH_SAME)
-    loaded = load([p])
-    assert [d.code for d in loaded.diagnostics] == ["L105", "L105"]
-    assert loaded.cards[loaded.documents[0].id]
-    assert load([p], ignore=["L105"]).diagnostics == []
+    checked = check_sources([p])
+    assert [d.code for d in checked.diagnostics] == ["L105", "L105"]
+    assert checked.checked[0].cards
+    assert check_sources([p], ignore=["L105"]).diagnostics == []
 
 
 def test_check_cli_warns_strict_fails_ignore_silences(tmp_path: Path):
@@ -413,8 +413,8 @@ def test_check_cli_warns_strict_fails_ignore_silences(tmp_path: Path):
 
 
 def test_cognito_source_is_lint_clean_under_strict():
-    loaded = load([COGNITO])
-    assert [d.format() for d in loaded.diagnostics] == []
+    checked = check_sources([COGNITO])
+    assert [d.format() for d in checked.diagnostics] == []
     res = CliRunner().invoke(cli, ["check", "--strict", str(SOURCES)])
     assert res.exit_code == 0, res.output
 

@@ -75,7 +75,7 @@ def lint(doc: Document, cards: Sequence[Card], ignore: Iterable[str] = ()) -> li
     entry_locs = _file_entries(doc)
     kept: list[Diagnostic] = []
     used: set[IgnoreEntry] = set()
-    for d in sorted(set(found), key=sort_key):
+    for d in sorted(dict.fromkeys(found), key=sort_key):
         hits = [e for e in entry_locs if e.matches(d.code, ids.get(d.loc, ""))]
         used.update(hits)
         if not hits:
