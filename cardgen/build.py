@@ -388,20 +388,19 @@ def _deck_job(file: Path, shown: str) -> _Outcome:
                 for im in doc.images
             ]
         if ctx.want_pdf:
-            from cardgen.writers import pdf as pdf_writer  # typst stays lazy
+            from cardgen.source import read_text
+            from cardgen.writers.base import DeckInput
+            from cardgen.writers.pdf import PdfWriter  # typst stays lazy
 
-            options = ctx.pdf_options if ctx.pdf_options is not None else pdf_writer.PdfOptions()
-            for suffix, render in (
-                ("sheet", pdf_writer.render_sheet),
-                ("cards", pdf_writer.render_cards),
-            ):
-                data, pdf_diags = render(doc, cards, options)
-                # the sheet and the cards report the same missing glyphs: say it once
-                out.write_diags.extend(d for d in pdf_diags if d not in out.write_diags)
-                path = ctx.out_dir / f"{doc.id}.{suffix}.pdf"
-                if data:
-                    _emit(out, path, data, ctx)
-                report.outputs.append(path)
+            pdf_writer = PdfWriter(ctx.pdf_options)  # type: ignore[arg-type]  # object-typed field
+            text = read_text(file, shown)[0] or ""  # until the pipeline hands over what it read
+            made = pdf_writer.write(DeckInput(doc, tuple(cards), text))
+            out.write_diags.extend(d for d in made.diagnostics if d not in out.write_diags)
+            written = dict(made.files)
+            for name in pdf_writer.file_names(doc.id):
+                if name in written:
+                    _emit(out, ctx.out_dir / name, written[name], ctx)
+                report.outputs.append(ctx.out_dir / name)
     except OSError as exc:
         out.write_diags.append(
             diag(
