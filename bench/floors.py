@@ -98,7 +98,7 @@ def floor_apkg(data_dir: Path, out: Path) -> str:
 
 def floor_typst(data_dir: Path, out: Path) -> str:
     """Compile every prepared payload in DATA_DIR/typst/ with the templates its manifest names:
-    cardgen's own (`cardgen/writers/*.typ`, payloads from cardgen.writers.pdf) or, when those
+    cardgen's own (`cardgen/writers/pdf/*.typ`, payloads from cardgen.writers.pdf) or, when those
     could not be prepared, `bench/floor.typ`."""
     import typst
 

@@ -315,15 +315,16 @@ def prepare_data(src: Path, data_dir: Path) -> int:
             "why": fallback,
         }
     else:
-        from cardgen.writers import pdf
+        from cardgen.writers.pdf.compile import TEMPLATE_DIR
+        from cardgen.writers.pdf.glyphs import FONT_DIR
 
         manifest = {
             "engine": "cardgen",
-            "root": str(pdf.HERE),
-            "font_paths": [str(pdf.FONT_DIR)],
+            "root": str(TEMPLATE_DIR),
+            "font_paths": [str(FONT_DIR)],
             "templates": {
-                "sheet": str(pdf.HERE / "sheet.typ"),
-                "cards": str(pdf.HERE / "cards.typ"),
+                "sheet": str(TEMPLATE_DIR / "sheet.typ"),
+                "cards": str(TEMPLATE_DIR / "cards.typ"),
             },
         }
     (tdir / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -332,11 +333,14 @@ def prepare_data(src: Path, data_dir: Path) -> int:
 
 def _cardgen_payloads(doc: Any, cards: list[Any]) -> dict[str, str]:
     """The JSON that cardgen.writers.pdf passes to Typst for this source's two PDFs."""
-    from cardgen.writers import pdf
+    from cardgen.writers.pdf import PdfOptions
+    from cardgen.writers.pdf.cards import cards_data
+    from cardgen.writers.pdf.content import Content
+    from cardgen.writers.pdf.sheet import sheet_data
 
-    options = pdf.PdfOptions()
-    sheet = pdf.sheet_data(doc, options, pdf._Content())
-    card_pages = pdf.cards_data(doc, cards, options, pdf._Content())
+    options = PdfOptions()
+    sheet = sheet_data(doc, options, Content())
+    card_pages = cards_data(doc, cards, options, Content())
     return {
         "sheet": json.dumps(sheet, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
         "cards": json.dumps(card_pages, ensure_ascii=False, sort_keys=True, separators=(",", ":")),

@@ -11,8 +11,10 @@ acts as template, cloze or media syntax. Only `cloze()` emits real `{{cN::…}}`
 - `$…$` becomes MathJax `\\(…\\)` and `$$…$$` becomes `\\[…\\]` (Anki's delimiters). A `$` only
   opens math when followed by a non-space and closes when preceded by a non-space and not followed
   by a digit, so prices such as "$5 to $10" stay text; `\\$` is always a dollar sign.
-- Fenced code is left-aligned and highlighted with CSS classes (`cg-k` keyword, `cg-s` string,
-  `cg-c` comment, `cg-n` number) by a small tokenizer; the model's CSS gives the colours.
+- Fenced code is left-aligned and highlighted by Pygments (the fence's language, by any name
+  Pygments knows; plain text otherwise): keywords, strings, comments and numbers get inline
+  styles that name the note type's CSS variables (`var(--cg-k)`, `--cg-s`, `--cg-c`, `--cg-n`),
+  so the colours stay in the CSS and night mode swaps them.
 - Images are rewritten to their packed media names (`media`: reference as written -> file name);
   an image that is not packed is shown as its alt text.
 """
@@ -22,8 +24,18 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import cast
 
+import pygments
+from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.style import Style
+from pygments.token import Comment, Keyword, Name, Number, Operator, String
+from pygments.util import ClassNotFound
 
 from cardgen.markdown import bold_spans, markdown
 
@@ -49,7 +61,7 @@ def inline(source: str, media: Mapping[str, str] | None = None) -> str:
     body, maths = _extract_math(_clean(source), block=False)
     tokens = markdown().parseInline(body, {})
     children = _prepare_inline(tokens[0].children or [] if tokens else [], media)
-    out = markdown().renderer.renderInline(children, markdown().options, {})
+    out = _render_inline(children)
     return _restore_math(_inert(out), maths).strip()
 
 
@@ -121,7 +133,7 @@ def _cloze(source: str, media: Mapping[str, str] | None, math: bool) -> tuple[st
             Token("strong_open", "strong", 1, markup="**") if t.content == _CLOZE_OPEN else t
             for t in marked
         ]
-    out = markdown().renderer.renderInline(marked, markdown().options, {})
+    out = _render_inline(marked)
     out = _restore_math(_inert(out), maths).strip()
     count = 0
 
@@ -168,6 +180,13 @@ def _inert(out: str) -> str:
     """Make rendered HTML inert for Anki's template, cloze and media syntax."""
     out = out.replace("{", "&#123;").replace("}", "&#125;").replace("[", "&#91;")
     return out.replace("::", "&#58;&#58;").replace("&#58;:", "&#58;&#58;")
+
+
+def _render_inline(tokens: Sequence[Token]) -> str:
+    """Inline tokens -> HTML. The parser's renderer is an HTML renderer; markdown-it types it as
+    a protocol that lacks `renderInline`."""
+    renderer = cast(RendererHTML, markdown().renderer)
+    return renderer.renderInline(tokens, markdown().options, {})
 
 
 def _html_token(content: str) -> Token:
@@ -353,110 +372,53 @@ def _restore_source(code: str, maths: Sequence[tuple[str, str]]) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Code highlighting: a small tokenizer, enough for exam snippets (CLI lines, JSON, policies,
-# Python, JavaScript, SQL); classes only, the colours live in the note type's CSS.
+# Code highlighting: Pygments lexes (the fence's language, by any name Pygments knows it by);
+# the colours are the note type's CSS variables, which night mode swaps.
 
 
-def _words(text: str) -> list[str]:
-    return text.split()
+class _NoteTypeColours(Style):
+    """Code colours as the note type's CSS variables (`anki.css`: `--cg-k` keyword, `--cg-s`
+    string, `--cg-c` comment, `--cg-n` number; day and night values): no colour is fixed here,
+    and other tokens (names, operators, punctuation) keep the text's own colour."""
+
+    styles = {
+        Keyword: "bold var(--cg-k)",
+        Operator.Word: "bold var(--cg-k)",  # `and`, `not`, `in`
+        Name.Tag: "var(--cg-k)",  # HTML/XML tags, JSON and YAML keys
+        String: "var(--cg-s)",
+        Comment: "italic var(--cg-c)",
+        Number: "var(--cg-n)",
+    }
 
 
-_KEYWORDS = frozenset(
-    _words("""
-    and as assert async await break case catch class const continue def default del do elif
-    else enum except export extends false False finally for from func function global if import
-    in instanceof interface is lambda let match new nil None none nonlocal not null or package
-    pass private protected public raise return static struct super switch this throw throws
-    true True try typeof undefined var void while with yield fn impl mut pub use trait
-    """)
-)
-_SQL_KEYWORDS = frozenset(
-    _words("""
-    select insert update delete from where join left right inner outer on group by order having
-    limit values into create table drop alter index primary key foreign references set begin
-    commit rollback and or not null as distinct union all case when then else end is in like
-    """)
-)
-_SHELL_KEYWORDS = frozenset(
-    _words(
-        "if then else elif fi for while do done case esac in function return export local "
-        "readonly echo"
-    )
-)
-_HASH_LANGS = frozenset(
-    _words(
-        "python py sh bash shell zsh console yaml yml toml ruby rb r perl dockerfile makefile "
-        "ini conf hcl terraform tf powershell ps1"
-    )
-)
-_SLASH_LANGS = frozenset(
-    _words(
-        "js javascript ts typescript jsx tsx java c cpp c++ cs csharp go golang rust rs kotlin kt "
-        "swift scala php dart groovy json5 jsonc"
-    )
-)
-_DASH_LANGS = frozenset(_words("sql mysql postgres postgresql plsql lua haskell hs"))
-_NO_COMMENT_LANGS = frozenset(_words("json text txt plain plaintext"))
+@lru_cache(maxsize=1)
+def _formatter() -> HtmlFormatter[str]:
+    """Spans only (the caller wraps them), with inline styles that name the CSS variables."""
+    return HtmlFormatter(nowrap=True, noclasses=True, style=_NoteTypeColours)
 
 
-def _keywords(lang: str) -> tuple[frozenset[str], bool]:
-    """The keyword set for a language and whether it is matched case-insensitively."""
-    lang = lang.lower()
-    if lang in _DASH_LANGS and lang not in ("lua", "haskell", "hs"):
-        return _SQL_KEYWORDS, True
-    if lang in ("sh", "bash", "shell", "zsh", "console"):
-        return _SHELL_KEYWORDS, False
-    if lang in _NO_COMMENT_LANGS or lang in ("yaml", "yml", "toml", "ini", "conf"):
-        return frozenset({"true", "false", "null"}), False
-    return _KEYWORDS, False
-
-
-def _code_pattern(lang: str) -> re.Pattern[str]:
-    lang = lang.lower()
-    if lang in _HASH_LANGS:
-        comments = [r"#[^\n]*"]
-    elif lang in _SLASH_LANGS:
-        comments = [r"//[^\n]*", r"/\*.*?\*/"]
-    elif lang in _DASH_LANGS:
-        comments = [r"--[^\n]*", r"/\*.*?\*/"]
-    elif lang in _NO_COMMENT_LANGS:
-        comments = []
-    else:
-        comments = [r"(?<![\w:/])#[^\n]*", r"(?<![:\w])//[^\n]*", r"/\*.*?\*/"]
-    strings = [
-        r'"""(?:.|\n)*?"""',
-        r"'''(?:.|\n)*?'''",
-        r'"(?:[^"\\\n]|\\.)*"',
-        r"'(?:[^'\\\n]|\\.)*'",
-        r"`(?:[^`\\]|\\.)*`",
-    ]
-    parts = []
-    if comments:
-        parts.append("(?P<c>" + "|".join(comments) + ")")
-    parts.append("(?P<s>" + "|".join(strings) + ")")
-    parts.append(r"(?P<n>\b\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?\b|\b0[xX][0-9a-fA-F]+\b)")
-    parts.append(r"(?P<w>[A-Za-z_][A-Za-z0-9_]*)")
-    return re.compile("|".join(parts), re.DOTALL)
+@lru_cache(maxsize=64)
+def _lexer(lang: str) -> Lexer | None:
+    """The Pygments lexer for a fence's language name (`python`, `py`, `sh`, `json`, `c++`...),
+    or None when Pygments knows no such language. The code is kept exactly as written."""
+    if not lang:
+        return None
+    try:
+        return get_lexer_by_name(lang, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
 
 
 def highlight(code: str, lang: str = "") -> str:
-    """Code -> escaped HTML, `<span class="cg-…">` around keywords, strings, comments, numbers."""
-    pattern = _code_pattern(lang)
-    keywords, fold = _keywords(lang)
-    out: list[str] = []
-    pos = 0
-    for m in pattern.finditer(code):
-        out.append(html.escape(code[pos : m.start()], quote=False))
-        kind = m.lastgroup
-        piece = html.escape(m.group(0), quote=False)
-        if kind == "w":
-            word = m.group(0).lower() if fold else m.group(0)
-            out.append(f'<span class="cg-k">{piece}</span>' if word in keywords else piece)
-        else:
-            out.append(f'<span class="cg-{kind}">{piece}</span>')
-        pos = m.end()
-    out.append(html.escape(code[pos:], quote=False))
-    return "".join(out)
+    """Code -> escaped HTML, its keywords, strings, comments and numbers in `<span style=…>`
+    (see `_NoteTypeColours`); plain escaped text for a language Pygments does not know."""
+    lexer = _lexer(lang)
+    if lexer is None:
+        return html.escape(code, quote=False)
+    out = pygments.highlight(code, lexer, _formatter())
+    if out.endswith("\n") and not code.endswith("\n"):
+        out = out[:-1]  # the formatter ends the last line with one
+    return out
 
 
 def code_block(code: str, lang: str = "") -> str:

@@ -16,9 +16,24 @@ from pypdf.generic import ContentStream
 from cardgen import spans
 from cardgen.cards import build_cards
 from cardgen.model import Card, Document, Loc
-from cardgen.source import parse_file, parse_text
+from cardgen.source import parse_file, parse_text, read_text
 from cardgen.writers import pdf
-from cardgen.writers.pdf import PdfOptions, card_layout, printed_cards, render_cards, render_sheet
+from cardgen.writers.base import DeckInput
+from cardgen.writers.pdf import (
+    CardLayout,
+    PdfOptions,
+    PdfWriter,
+    card_layout,
+    printed_cards,
+    render_cards,
+    render_sheet,
+)
+from cardgen.writers.pdf import compile as typst_compile
+from cardgen.writers.pdf.cards import LEGIBLE_PT, SUB_REL
+from cardgen.writers.pdf.content import Content
+from cardgen.writers.pdf.glyphs import FACES, FONT_DIR, coverage
+from cardgen.writers.pdf.options import PRINTABLE_MM, card_size_mm, parse_offset
+from cardgen.writers.pdf.sheet import FOOTER_PATH_CHARS
 
 from .conftest import COGNITO, ROOT
 
@@ -186,7 +201,7 @@ def segments(page) -> list[tuple[float, float, float, float]]:
     return out
 
 
-def content_box(layout: pdf.CardLayout, origin: tuple[float, float], page_h: float):
+def content_box(layout: CardLayout, origin: tuple[float, float], page_h: float):
     """(left, bottom, right, top) in PDF points of the text area of the card at `origin`."""
     pad_x, pad_y = layout.pad
     left = (origin[0] + pad_x) * MM
@@ -196,7 +211,7 @@ def content_box(layout: pdf.CardLayout, origin: tuple[float, float], page_h: flo
     return left, bottom, right, top
 
 
-def cell_of(layout: pdf.CardLayout, run: Run, page_h: float) -> tuple[int, int]:
+def cell_of(layout: CardLayout, run: Run, page_h: float) -> tuple[int, int]:
     """(row, column) of the grid cell holding a point, from the layout's geometry."""
     x_mm = run.x / MM
     y_mm = (page_h - run.y) / MM  # from the top
@@ -209,34 +224,45 @@ def cell_of(layout: pdf.CardLayout, run: Run, page_h: float) -> tuple[int, int]:
 # Fixtures
 
 
+def read_deck(path: Path, shown: str | None = None) -> DeckInput:
+    """A source on disk as the PDF writer gets it: parsed, its cards, the text as read."""
+    doc, diags = parse_file(path, shown)
+    assert doc is not None and not [d for d in diags if d.is_error], diags
+    text, _ = read_text(path, shown or str(path))
+    assert text is not None
+    return DeckInput(doc, tuple(build_cards(doc)), text)
+
+
+def deck_of(text: str, path: str) -> DeckInput:
+    """A source's text as the PDF writer gets it."""
+    doc, _ = parse_text(text, path)
+    return DeckInput(doc, tuple(build_cards(doc)), text)
+
+
 @pytest.fixture(scope="module")
-def cognito() -> tuple[Document, list[Card]]:
-    doc, diags = parse_file(COGNITO, "sources/cognito-user-pools-vs-identity-pools.md")
-    assert doc is not None and not [d for d in diags if d.is_error]
-    return doc, build_cards(doc)
+def cognito() -> DeckInput:
+    return read_deck(COGNITO, "sources/cognito-user-pools-vs-identity-pools.md")
 
 
 @pytest.fixture(scope="module")
 def sheet(cognito) -> bytes:
-    data, diags = render_sheet(*cognito, PdfOptions())
+    data, diags = render_sheet(cognito, PdfOptions())
     assert diags == []
     return data
 
 
 @pytest.fixture(scope="module")
 def cards_pdf(cognito) -> bytes:
-    data, diags = render_cards(*cognito, PdfOptions())
+    data, diags = render_cards(cognito, PdfOptions())
     assert diags == []
     return data
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory) -> tuple[Document, list[Card]]:
+def hostile(tmp_path_factory) -> DeckInput:
     path = tmp_path_factory.mktemp("sources") / "hostile.md"
     path.write_text(HOSTILE.replace("{long}", LONG_VALUE), encoding="utf-8")
-    doc, diags = parse_file(path)
-    assert not [d for d in diags if d.is_error], diags
-    return doc, build_cards(doc)
+    return read_deck(path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -244,7 +270,7 @@ def hostile(tmp_path_factory) -> tuple[Document, list[Card]]:
 
 
 def test_sheet_shows_every_fact_of_the_cognito_source(cognito, sheet):
-    doc, _ = cognito
+    doc = cognito.doc
     text = all_text(sheet)
     comp = doc.comparisons[0]
     wanted = [plain(doc.title)]
@@ -260,7 +286,7 @@ def test_sheet_shows_every_fact_of_the_cognito_source(cognito, sheet):
 
 
 def test_sheet_footer_has_page_numbers_and_the_source(cognito, sheet):
-    doc, _ = cognito
+    doc = cognito.doc
     pages = reader(sheet).pages
     assert len(pages) >= 2
     for n, page in enumerate(pages, 1):
@@ -270,7 +296,7 @@ def test_sheet_footer_has_page_numbers_and_the_source(cognito, sheet):
 
 
 def test_sheet_repeats_the_table_header_after_a_page_break(cognito, sheet):
-    doc, _ = cognito
+    doc = cognito.doc
     header = plain(doc.comparisons[0].attribute_header)
     page_two = runs(reader(sheet).pages[1])
     assert any(r.text == header for r in page_two)  # "Feature" heads the table on page 2 too
@@ -292,8 +318,8 @@ def sheet_sections(data: bytes, page_no: int) -> tuple[list[Run], list[Run], flo
 def test_sheet_sections_share_both_columns():
     """Short scenarios, traps and summary are spread over both columns (they used to fill the
     left one only and leave the right half of the page blank)."""
-    doc, _ = parse_text(SHORT.format(more_traps=""), "sources/short.md")
-    data, diags = render_sheet(doc, [], PdfOptions())
+    deck = deck_of(SHORT.format(more_traps=""), "sources/short.md")
+    data, diags = render_sheet(deck, PdfOptions())
     assert diags == [] and len(reader(data).pages) == 1
     left, right, _ = sheet_sections(data, 0)
     assert left and right
@@ -313,8 +339,8 @@ def test_sheet_sections_longer_than_a_page_flow_across_pages():
         "to make this about as long as a real trap note.\n"
         for n in range(70)
     )
-    doc, _ = parse_text(SHORT.format(more_traps=many), "sources/many.md")
-    data, diags = render_sheet(doc, [], PdfOptions())
+    deck = deck_of(SHORT.format(more_traps=many), "sources/many.md")
+    data, diags = render_sheet(deck, PdfOptions())
     pages = reader(data).pages
     assert diags == [] and len(pages) >= 2
     for n, page in enumerate(pages, 1):
@@ -327,7 +353,7 @@ def test_sheet_sections_longer_than_a_page_flow_across_pages():
 
 
 def test_sheet_renders_inline_markdown(cognito, sheet):
-    doc, _ = cognito
+    doc = cognito.doc
     found = [r for p in reader(sheet).pages for r in runs(p)]
     # trap cloze spans are bold
     cloze = plain(doc.traps[0].clozes[0])
@@ -336,7 +362,7 @@ def test_sheet_renders_inline_markdown(cognito, sheet):
 
 
 def test_sheet_markdown_breaks_code_and_italic(hostile):
-    data, _ = render_sheet(*hostile, PdfOptions())
+    data, _ = render_sheet(hostile, PdfOptions())
     found = [r for p in reader(data).pages for r in runs(p)]
     one = next(r for r in found if r.text == "line one")
     two = next(r for r in found if r.text == "line two")
@@ -351,14 +377,14 @@ def test_sheet_markdown_breaks_code_and_italic(hostile):
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_page_sizes(cognito, paper):
     for render in (render_sheet, render_cards):
-        data, _ = render(*cognito, PdfOptions(paper=paper))
+        data, _ = render(cognito, PdfOptions(paper=paper))
         for page in reader(data).pages:
             w, h = float(page.mediabox.width), float(page.mediabox.height)
             assert (w, h) == pytest.approx(PAPER_PT[paper], abs=0.05)
 
 
 def test_typst_significant_characters_render_literally(hostile):
-    data, diags = render_sheet(*hostile, PdfOptions())
+    data, diags = render_sheet(hostile, PdfOptions())
     text = all_text(data)
     for literal in [
         "#set page(width: 1cm) $x$ @ref <label> [link] \\ star",  # *star*: Markdown italic
@@ -380,14 +406,14 @@ def test_typst_significant_characters_render_literally(hostile):
         assert literal in text, literal
     # the title is text, not a `#set page` rule: the page keeps its size
     assert float(reader(data).pages[0].mediabox.width) == pytest.approx(595.28, abs=0.05)
-    cards, _ = render_cards(*hostile, PdfOptions())
+    cards, _ = render_cards(hostile, PdfOptions())
     card_text = all_text(cards)
     assert "$HOME" in card_text and "@user" in card_text and "#strong[bold]" in card_text
 
 
 def test_missing_glyphs_warn_with_the_source_line(hostile):
-    doc, _ = hostile
-    data, diags = render_sheet(*hostile, PdfOptions())
+    doc = hostile.doc
+    data, diags = render_sheet(hostile, PdfOptions())
     b201 = {d.loc.line: d for d in diags if d.code == "B201"}
     lines = HOSTILE.splitlines()
     where = {}
@@ -407,12 +433,12 @@ def test_missing_glyphs_warn_with_the_source_line(hostile):
     assert "🚀" not in text and "Hostile input:" in text  # dropped, no double space left
     assert "tip \ufffd\ufffd" in text  # shown as replacement characters, not as silent boxes
     # the cards report the same warnings (the build says them once)
-    _, card_diags = render_cards(*hostile, PdfOptions())
+    _, card_diags = render_cards(hostile, PdfOptions())
     assert {d for d in card_diags if d.code == "B201"} <= set(diags)
 
 
 def test_common_typography_has_glyphs():
-    have = pdf.coverage()
+    have = coverage()
     for ch in "—–→←↔⇒×≥≤≠“”‘’«»éèêàçüöñÅ…•·°±½€£✓✗⚠★αβΩ":
         for face, cps in have.items():
             assert ord(ch) in cps, (ch, face)
@@ -423,7 +449,7 @@ def test_common_typography_has_glyphs():
 
 
 def test_printed_card_selection(cognito, cards_pdf):
-    doc, cards = cognito
+    cards = cognito.cards
     chosen = printed_cards(cards)
     kinds = {c.kind for c in chosen}
     assert kinds == {"compare", "cloze", "scenario"}  # forward cards are covered by compare
@@ -439,10 +465,10 @@ def test_backs_sit_behind_their_fronts(cognito, paper, size):
     options = PdfOptions(paper=paper, card_size=size)
     layout = card_layout(options)
     assert layout.cols >= 2
-    data, diags = render_cards(*cognito, options)
+    data, diags = render_cards(cognito, options)
     assert [d for d in diags if d.code != "B203"] == []
     pages = reader(data).pages
-    total = len(printed_cards(cognito[1]))
+    total = len(printed_cards(cognito.cards))
     assert len(pages) == 2 * -(-total // layout.per_page)
     page_h = float(pages[0].mediabox.height)
     seen = 0
@@ -461,7 +487,7 @@ def test_backs_sit_behind_their_fronts(cognito, paper, size):
 
 
 def test_fronts_and_backs_alternate(cognito, cards_pdf):
-    doc, cards = cognito
+    doc, cards = cognito.doc, cognito.cards
     chosen = printed_cards(cards)
     row_by_loc = {r.loc: r for r in doc.comparisons[0].rows}
     pages = reader(cards_pdf).pages
@@ -503,8 +529,8 @@ def doc_cloze(doc: Document, card: Card) -> tuple[str, ...]:
 
 def test_back_offset_moves_the_backs(cognito):
     dx, dy = 2.5, -1.5
-    plain_pdf, _ = render_cards(*cognito, PdfOptions())
-    shifted_pdf, _ = render_cards(*cognito, PdfOptions(back_offset_mm=(dx, dy)))
+    plain_pdf, _ = render_cards(cognito, PdfOptions())
+    shifted_pdf, _ = render_cards(cognito, PdfOptions(back_offset_mm=(dx, dy)))
     a, b = reader(plain_pdf).pages, reader(shifted_pdf).pages
     assert len(a) == len(b)
     for k in range(len(a)):
@@ -521,9 +547,9 @@ def test_back_offset_moves_the_backs(cognito):
 def test_fold_layout_puts_front_and_back_side_by_side(cognito):
     options = PdfOptions(layout="fold")
     layout = card_layout(options)
-    data, _ = render_cards(*cognito, options)
+    data, _ = render_cards(cognito, options)
     pages = reader(data).pages
-    total = len(printed_cards(cognito[1]))
+    total = len(printed_cards(cognito.cards))
     assert len(pages) == -(-total // layout.per_page)
     for page in pages:
         pairs: dict[int, list[Run]] = {}
@@ -547,10 +573,10 @@ def test_card_pages_remind_to_print_at_actual_size(cards_pdf):
 def test_long_text_shrinks_to_fit_its_card(hostile):
     options = PdfOptions()
     layout = card_layout(options)
-    data, diags = render_cards(*hostile, options)
+    data, diags = render_cards(hostile, options)
     pages = reader(data).pages
     page_h = float(pages[0].mediabox.height)
-    chosen = printed_cards(hostile[1])
+    chosen = printed_cards(hostile.cards)
     long_card = next(n for n, c in enumerate(chosen, 1) if LONG_VALUE[:40] in c.answer)
     checked = 0
     for k, page in enumerate(pages):
@@ -578,11 +604,11 @@ def test_long_text_shrinks_to_fit_its_card(hostile):
 
 
 def test_text_too_long_to_be_legible_warns(hostile):
-    doc, cards = hostile
+    doc = hostile.doc
     huge = doc.comparisons[0].rows[2]
     assert huge.attribute == "Long"
     options = PdfOptions(card_size="a8")
-    _, diags = render_cards(doc, cards, options)
+    _, diags = render_cards(hostile, options)
     b203 = [d for d in diags if d.code == "B203"]
     assert b203 and all(d.loc == huge.loc for d in b203)
     assert "needs" in b203[0].message and "--card-size" in b203[0].message
@@ -592,12 +618,14 @@ def test_text_too_long_to_be_legible_warns(hostile):
 def test_cloze_blanks_stay_inside_their_card(size):
     """A blank for a long deletion ("300 messages per second") is at most a line wide: it used
     to run past the cut line and the paper edge on A8 cards, its "(1)" label cut off."""
-    doc, diags = parse_text(SHORT.format(more_traps=""), "sources/short.md")
+    text = SHORT.format(more_traps="")
+    _, diags = parse_text(text, "sources/short.md")
     assert not [d for d in diags if d.is_error]
+    deck = deck_of(text, "sources/short.md")
     options = PdfOptions(card_size=size)
     layout = card_layout(options)
-    data, _ = render_cards(doc, build_cards(doc), options)
-    chosen = printed_cards(build_cards(doc))
+    data, _ = render_cards(deck, options)
+    chosen = printed_cards(deck.cards)
     fifo = next(n for n, c in enumerate(chosen, 1) if "300 messages" in c.prompt)
     page_no = 2 * ((fifo - 1) // layout.per_page)
     page = reader(data).pages[page_no]
@@ -628,10 +656,9 @@ def test_words_too_wide_for_the_card_shrink_and_warn():
     below the legible size the build says so (B203)."""
     word = "W" * 15  # no break points are added to words shorter than 16 characters
     text = f"# Wide\n\n| Feature | A | B |\n|---|---|---|\n| {word} | x | y |\n"
-    doc, _ = parse_text(text, "sources/wide.md")
     options = PdfOptions(card_size="30x30mm")
     layout = card_layout(options)
-    data, diags = render_cards(doc, build_cards(doc), options)
+    data, diags = render_cards(deck_of(text, "sources/wide.md"), options)
     page = reader(data).pages[0]
     page_h = float(page.mediabox.height)
     left, _, right, _ = content_box(layout, layout.front_origin(0), page_h)
@@ -647,7 +674,7 @@ def test_words_too_wide_for_the_card_shrink_and_warn():
     # one short line: only its width made it shrink; it is centred, so starting inside the
     # line's left end it also ends inside the right one
     assert left - 0.05 <= x < (left + right) / 2
-    assert size < pdf.LEGIBLE_PT
+    assert size < LEGIBLE_PT
     assert [d.code for d in diags] == ["B203"] and "the front needs" in diags[0].message
 
 
@@ -684,23 +711,23 @@ def sizes_on_page(page) -> dict[float, list[str]]:
 def test_a_tip_below_the_legible_size_warns():
     """The tip is set at 0.84 of the card's text: with the answer at 6.75 pt it is 5.67 pt, and
     B203 says so (it used to look at the answer's size only), naming the smallest size."""
-    doc, _ = parse_text(TIP_SOURCE, "sources/tips.md")
-    data, diags = render_cards(doc, build_cards(doc), PdfOptions(card_size="a8"))
+    deck = deck_of(TIP_SOURCE, "sources/tips.md")
+    data, diags = render_cards(deck, PdfOptions(card_size="a8"))
     back = sizes_on_page(reader(data).pages[1])
     answer = next(size for size, texts in back.items() if "IAM role" in texts)
     tip = next(size for size, texts in back.items() if "Tip:" in texts)
-    assert answer >= pdf.LEGIBLE_PT > tip
-    assert tip == pytest.approx(answer * pdf.SUB_REL, abs=0.01)
+    assert answer >= LEGIBLE_PT > tip
+    assert tip == pytest.approx(answer * SUB_REL, abs=0.01)
     b203 = [d for d in diags if d.code == "B203"]
     assert len(b203) == 1 and "the back needs" in b203[0].message
     # one decimal, rounded to the nearest (5.67 pt reads "5.7"), but never up to 6 pt or more
     said = float(re.search(r"needs (\d+\.\d+) pt", b203[0].message).group(1))
-    assert said == pytest.approx(tip, abs=0.05) and said < pdf.LEGIBLE_PT
+    assert said == pytest.approx(tip, abs=0.05) and said < LEGIBLE_PT
     # the same card on A7 is legible throughout: no warning
-    data, diags = render_cards(doc, build_cards(doc), PdfOptions(card_size="a7"))
+    data, diags = render_cards(deck, PdfOptions(card_size="a7"))
     assert [d for d in diags if d.code == "B203"] == []
     back = sizes_on_page(reader(data).pages[1])
-    assert min(size for size, texts in back.items() if "Tip:" in texts) >= pdf.LEGIBLE_PT
+    assert min(size for size, texts in back.items() if "Tip:" in texts) >= LEGIBLE_PT
 
 
 @pytest.mark.parametrize(
@@ -711,7 +738,7 @@ def test_b203_sizes_round_to_the_nearest_but_never_up_to_legible(size, said):
     """B203 names the size with one decimal, rounded to the nearest; a size just below 6 pt
     that would read "6.0" gets two decimals, rounded down ("needs 6.0 pt" would not be a
     reason to warn)."""
-    assert pdf._pt(size) == said
+    assert typst_compile.pt_label(size) == said
 
 
 BREAKS_SOURCE = """\
@@ -745,11 +772,10 @@ def test_break_opportunities_stay_out_of_the_text_layer(size):
     """Long words may break anywhere, but the marks that allow it (zero-width spaces, soft
     hyphens) are not text: copying or searching the PDF finds "Tip:" and the whole words (they
     used to come out as "Ti\\xadp:" and "Res\\xadourc\\xade…")."""
-    doc, _ = parse_text(BREAKS_SOURCE, "sources/breaks.md")
-    cards = build_cards(doc)
+    deck = deck_of(BREAKS_SOURCE, "sources/breaks.md")
     for data in (
-        render_sheet(doc, cards, PdfOptions())[0],
-        render_cards(doc, cards, PdfOptions(card_size=size))[0],
+        render_sheet(deck, PdfOptions())[0],
+        render_cards(deck, PdfOptions(card_size=size))[0],
     ):
         raw = "\n".join(p.extract_text() for p in reader(data).pages)
         assert spans.ZWSP not in raw and spans.SHY not in raw
@@ -764,7 +790,7 @@ def test_break_opportunities_stay_out_of_the_text_layer(size):
 
 
 def test_break_marks_skip_double_colons_and_slashes():
-    content = pdf._Content()
+    content = Content()
     loc = Loc("sources/x.md", 1, 1)
     (arn,) = content.inline("arn:aws:iam::123456789012:role/very-long-role-name", loc)
     assert arn["z"] == 1 and spans.SHY not in arn["t"]
@@ -780,13 +806,12 @@ def test_break_marks_skip_double_colons_and_slashes():
 
 def test_sheet_footer_keeps_a_long_path_on_one_line():
     path = "sources/" + "a-rather-long-folder-name/" * 5 + "messaging-queues.md"
-    doc, _ = parse_text(SHORT.format(more_traps=""), path)
-    data, diags = render_sheet(doc, [], PdfOptions())
+    data, diags = render_sheet(deck_of(SHORT.format(more_traps=""), path), PdfOptions())
     assert diags == []
     page = reader(data).pages[0]
     footer = [r for r in runs(page) if r.y < 17 * MM]
     shown = next(r for r in footer if r.text.endswith("messaging-queues.md"))
-    assert shown.text.startswith("…/") and len(shown.text) <= pdf.FOOTER_PATH_CHARS
+    assert shown.text.startswith("…/") and len(shown.text) <= FOOTER_PATH_CHARS
     assert path.endswith(shown.text[1:])
     assert any(r.text.startswith("Source:") for r in footer)
 
@@ -808,10 +833,9 @@ def test_card_footer_stays_on_one_line(size, layout_name):
     """The deck name at the foot of a card is set smaller, and cut with "…" if need be, to stay
     on one line inside the card (on A8 it used to wrap: "… KMS Key" / "Poli…")."""
     text = SHORT.format(more_traps="").replace("deck: Test::Messaging", f"deck: {LONG_DECK}")
-    doc, _ = parse_text(text, "sources/short.md")
     options = PdfOptions(card_size=size, layout=layout_name)
     layout = card_layout(options)
-    data, _ = render_cards(doc, build_cards(doc), options)
+    data, _ = render_cards(deck_of(text, "sources/short.md"), options)
     page = reader(data).pages[0]
     page_h = float(page.mediabox.height)
     left, bottom, right, _ = content_box(layout, layout.front_origin(0), page_h)
@@ -849,8 +873,7 @@ def test_short_sheet_paragraphs_do_not_split_across_pages():
         text = SHORT.format(more_traps=more).replace(
             "Queue work with SQS, broadcast with SNS.", summary
         )
-        doc, _ = parse_text(text, "sources/short.md")
-        data, _ = render_sheet(doc, [], PdfOptions())
+        data, _ = render_sheet(deck_of(text, "sources/short.md"), PdfOptions())
         pages = [norm(p.extract_text()) for p in reader(data).pages]
         start = [i for i, t in enumerate(pages) if "Alpha summary" in t]
         end = [i for i, t in enumerate(pages) if "Omega end." in t]
@@ -875,10 +898,10 @@ def test_card_text_keeps_clear_of_the_paper_edge(cognito, paper, size, layout_na
     inner margin grows) and at the bottom (the "print at 100 %" line)."""
     options = PdfOptions(paper=paper, card_size=size, layout=layout_name)
     layout = card_layout(options)
-    margin = pdf.PRINTABLE_MM
+    margin = PRINTABLE_MM
     assert layout.x0 + layout.pad[0] >= margin - 1e-6
     assert layout.y0 + layout.pad[1] >= margin - 1e-6
-    data, _ = render_cards(*cognito, options)
+    data, _ = render_cards(cognito, options)
     pages = reader(data).pages[:4]
     pw = float(pages[0].mediabox.width)
     for page in pages:
@@ -890,14 +913,16 @@ def test_card_text_keeps_clear_of_the_paper_edge(cognito, paper, size, layout_na
 
 
 def test_renders_are_byte_identical(cognito, sheet, cards_pdf):
-    assert render_sheet(*cognito, PdfOptions())[0] == sheet
-    assert render_cards(*cognito, PdfOptions())[0] == cards_pdf
+    assert render_sheet(cognito, PdfOptions())[0] == sheet
+    assert render_cards(cognito, PdfOptions())[0] == cards_pdf
     # and in a fresh process (no cached compiler, fonts loaded again)
     code = (
         "import sys; from pathlib import Path; from cardgen.source import parse_file;"
-        "from cardgen.cards import build_cards; from cardgen.writers.pdf import *;"
+        "from cardgen.cards import build_cards; from cardgen.writers.base import DeckInput;"
+        "from cardgen.writers.pdf import *;"
         "doc, _ = parse_file(Path(sys.argv[1]), sys.argv[2]);"
-        "sys.stdout.buffer.write(render_cards(doc, build_cards(doc), PdfOptions())[0])"
+        "deck = DeckInput(doc, tuple(build_cards(doc)), Path(sys.argv[1]).read_text());"
+        "sys.stdout.buffer.write(render_cards(deck, PdfOptions())[0])"
     )
     out = subprocess.run(
         [
@@ -915,12 +940,82 @@ def test_renders_are_byte_identical(cognito, sheet, cards_pdf):
 
 
 def test_no_printable_cards_still_gives_a_pdf():
-    doc, _ = parse_text("# Only notes\n\n## Summary\n\nJust text.\n", "sources/notes.md")
-    data, diags = render_cards(doc, build_cards(doc), PdfOptions())
+    deck = deck_of("# Only notes\n\n## Summary\n\nJust text.\n", "sources/notes.md")
+    data, diags = render_cards(deck, PdfOptions())
     assert diags == []
     assert "no printable cards" in all_text(data)
-    data, diags = render_sheet(doc, [], PdfOptions())
+    data, diags = render_sheet(deck, PdfOptions())
     assert diags == [] and "Just text." in all_text(data)
+
+
+# --------------------------------------------------------------------------------------------
+# The writer interface
+
+
+def test_writer_makes_the_sheet_then_the_cards(cognito, sheet, cards_pdf):
+    writer = PdfWriter()
+    assert writer.format == "pdf" and writer.options == PdfOptions()
+    doc_id = cognito.doc.id
+    assert writer.file_names(doc_id) == [f"{doc_id}.sheet.pdf", f"{doc_id}.cards.pdf"]
+    out = writer.write(cognito)
+    assert out.files == [(f"{doc_id}.sheet.pdf", sheet), (f"{doc_id}.cards.pdf", cards_pdf)]
+    assert out.diagnostics == [] and out.counts is None and out.lock is None
+    # the options it was made with reach both PDFs
+    letter = PdfWriter(PdfOptions(paper="letter")).write(cognito)
+    for _, data in letter.files:
+        page = reader(data).pages[0]
+        assert float(page.mediabox.width) == pytest.approx(PAPER_PT["letter"][0], abs=0.05)
+
+
+def test_writer_says_each_diagnostic_once_in_order(hostile):
+    """The sheet and the cards lack the same glyphs: the writer says each B201 once, the
+    sheet's diagnostics first, then what only the cards had to say (B203 here)."""
+    options = PdfOptions(card_size="a8")
+    _, sheet_diags = render_sheet(hostile, options)
+    _, card_diags = render_cards(hostile, options)
+    out = PdfWriter(options).write(hostile)
+    assert len(out.diagnostics) == len(set(out.diagnostics))
+    assert out.diagnostics == sheet_diags + [d for d in card_diags if d not in sheet_diags]
+    assert [d for d in out.diagnostics if d.code == "B201"] == [
+        d for d in sheet_diags if d.code == "B201"
+    ]
+    assert any(d.code == "B203" for d in out.diagnostics)
+    assert [name for name, _ in out.files] == PdfWriter().file_names("hostile")
+
+
+def test_writer_leaves_out_a_pdf_typst_could_not_build(cognito, cards_pdf, monkeypatch):
+    real = typst_compile.compile_pdf
+
+    def sheet_fails(template, data, doc, what):
+        if template == "sheet.typ":
+            return real(template, {"unexpected": True}, doc, what)
+        return real(template, data, doc, what)
+
+    monkeypatch.setattr(typst_compile, "compile_pdf", sheet_fails)
+    out = PdfWriter().write(cognito)
+    assert out.files == [(f"{cognito.doc.id}.cards.pdf", cards_pdf)]
+    assert [d.code for d in out.diagnostics] == ["B202"] and out.diagnostics[0].is_error
+
+
+def test_missing_glyphs_are_located_in_the_text_given(tmp_path):
+    """B201 finds the line and column in `DeckInput.text`, the text the document was parsed
+    from: the source need not be on disk (and a file changed since is not read again)."""
+    text = "# Glyphs\n\n## Summary\n\nA note over two lines,\nthe second with a 🛫 in it.\n"
+    deck = deck_of(text, str(tmp_path / "gone.md"))  # no such file
+    _, diags = render_sheet(deck, PdfOptions())
+    (b201,) = [d for d in diags if d.code == "B201"]
+    assert (b201.loc.line, b201.loc.col) == (6, text.splitlines()[5].index("🛫") + 1)
+
+
+def test_importing_the_writer_does_not_load_typst():
+    code = (
+        "import sys; from cardgen.writers.pdf import PdfOptions, PdfWriter, parse_offset;"
+        "PdfWriter(PdfOptions(card_size=\"a8\")); print('typst' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "False"
 
 
 # --------------------------------------------------------------------------------------------
@@ -950,34 +1045,36 @@ def test_card_sizes_set_how_many_fit():
     assert card_layout(PdfOptions(card_size="a8")).per_page == 12
     assert card_layout(PdfOptions(paper="letter", card_size="3x5in")).per_page == 4
     assert card_layout(PdfOptions(card_size="a7", layout="fold")).per_page == 3
-    assert pdf.card_size_mm("3x5in") == (76.2, 127.0)
-    assert pdf.card_size_mm("10 x 15 cm") == (100.0, 150.0)
-    assert pdf.parse_offset("1.5, -0.5") == (1.5, -0.5)
+    assert card_size_mm("3x5in") == (76.2, 127.0)
+    assert card_size_mm("10 x 15 cm") == (100.0, 150.0)
+    assert parse_offset("1.5, -0.5") == (1.5, -0.5)
     with pytest.raises(ValueError):
-        pdf.parse_offset("1.5")
+        parse_offset("1.5")
 
 
 def test_typst_errors_become_diagnostics(cognito):
-    doc, _ = cognito
-    data, diags, _ = pdf._compile("sheet.typ", {"unexpected": True}, doc, "study sheet")
-    assert data == b""
+    doc = cognito.doc
+    compiled = typst_compile.compile_pdf("sheet.typ", {"unexpected": True}, doc, "study sheet")
+    data, diags = compiled.pdf, compiled.diagnostics
+    assert data == b"" and compiled.compiler is None
     assert [d.code for d in diags] == ["B202"] and diags[0].is_error
     assert "study sheet" in diags[0].message and diags[0].loc == doc.loc
     # some Typst errors carry no message at all: the diagnostic still says something
-    assert pdf._typst_message(RuntimeError("")) == "RuntimeError without a message"
+    assert typst_compile.typst_message(RuntimeError("")) == "RuntimeError without a message"
 
 
 def test_templates_ship_with_the_package():
-    for name in ("sheet.typ", "cards.typ", "common.typ"):
-        assert (Path(pdf.__file__).parent / name).is_file()
-    for face in pdf.FACES.values():
-        assert (pdf.FONT_DIR / face).is_file()
+    for name in ("sheet.typ", "cards.typ", "common.typ", "forget.typ"):
+        assert (typst_compile.TEMPLATE_DIR / name).is_file()
+        assert (Path(pdf.__file__).parent / name).is_file()  # beside the writer
+    for face in FACES.values():
+        assert (FONT_DIR / face).is_file()
     sources = "".join(
-        (Path(pdf.__file__).parent / n).read_text() for n in ("sheet.typ", "cards.typ")
+        (typst_compile.TEMPLATE_DIR / n).read_text() for n in ("sheet.typ", "cards.typ")
     )
     assert "@preview" not in sources and "sys.inputs.data" in sources
     package_data = (ROOT / "pyproject.toml").read_text()
-    assert '"writers/*.typ"' in package_data and '"writers/fonts/*"' in package_data
+    assert '"writers/pdf/*.typ"' in package_data and '"writers/pdf/fonts/*"' in package_data
 
 
 # --------------------------------------------------------------------------------------------

@@ -84,16 +84,36 @@ def test_dollars_that_are_not_math_stay_text(text: str) -> None:
     assert "$" in visible(out)
 
 
+def marked(out: str, kind: str) -> list[str]:
+    """The texts of a highlighted snippet set in the note type's colour for `kind` (`k`
+    keyword, `s` string, `c` comment, `n` number), as the reader sees them."""
+    found = re.findall(r'<span style="([^"]*)">(.*?)</span>', out, re.DOTALL)
+    return [html.unescape(t) for style, t in found if f"var(--cg-{kind})" in style]
+
+
 def test_code_block_is_left_aligned_and_highlighted() -> None:
     src = '```python\ndef f(x):  # note\n    return "s" + 1\n```'
     out = render.block(src)
     assert out.startswith('<pre class="cg-code" data-lang="python"><code>')
-    assert '<span class="cg-k">def</span>' in out
-    assert '<span class="cg-c"># note</span>' in out
-    assert '<span class="cg-s">"s"</span>' in out
-    assert '<span class="cg-n">1</span>' in out
-    assert "style=" not in out  # colours live in the note type's CSS
-    assert visible(out).startswith("def f(x):  # note\n    return")
+    assert out.endswith("</code></pre>")
+    assert marked(out, "k") == ["def", "return"]
+    assert marked(out, "c") == ["# note"]
+    assert marked(out, "s") == ['"s"']
+    assert marked(out, "n") == ["1"]
+    assert visible(out) == 'def f(x):  # note\n    return "s" + 1'
+
+
+def test_code_colours_are_the_note_types_css_variables() -> None:
+    """Night mode works because no colour is written into a field: every style names one of
+    the note type's CSS variables (anki.css gives each a day and a night value)."""
+    out = render.highlight('import os  # c\nx = f"{os.sep}" if 0x1F else None', "python")
+    styles = re.findall(r'style="([^"]*)"', out)
+    assert styles
+    for style in styles:
+        colours = re.findall(r"color:\s*([^;]+)", style)
+        assert colours and all(re.fullmatch(r"var\(--cg-[kscn]\)", c.strip()) for c in colours)
+        assert "#" not in style and "rgb" not in style and "background" not in style
+    assert "class=" not in out
 
 
 def test_code_block_keeps_dollars_and_braces_as_written() -> None:
@@ -104,13 +124,56 @@ def test_code_block_keeps_dollars_and_braces_as_written() -> None:
 
 def test_highlight_languages() -> None:
     sql = render.highlight("SELECT a FROM t -- all", "sql")
-    assert '<span class="cg-k">SELECT</span>' in sql and '<span class="cg-c">-- all</span>' in sql
+    assert marked(sql, "k") == ["SELECT", "FROM"] and marked(sql, "c") == ["-- all"]
     js = render.highlight("const x = 1; // one", "js")
-    assert '<span class="cg-k">const</span>' in js and '<span class="cg-c">// one</span>' in js
-    json_out = render.highlight('{"a": true}', "json")
-    assert (
-        '<span class="cg-s">"a"</span>' in json_out and '<span class="cg-k">true</span>' in json_out
-    )
+    assert marked(js, "k") == ["const"] and marked(js, "c") == ["// one"]
+    assert marked(js, "n") == ["1"]
+    json_out = render.highlight('{"a": true, "b": "v"}', "json")
+    assert "true" in marked(json_out, "k") and marked(json_out, "s") == ['"v"']
+    yaml = render.highlight("key: 'value'  # why\n", "yaml")
+    assert "'value'" in marked(yaml, "s") and marked(yaml, "c") == ["# why"]
+    # the names a fence is written with: any alias Pygments knows, in any case
+    for lang in ("Python", "py", "bash", "console", "yml", "ts", "c++", "csharp", "hcl", "tf"):
+        assert render._lexer(lang) is not None, lang
+
+
+@pytest.mark.parametrize("lang", ["", "text", "no-such-language", "python3x{{"])
+def test_unknown_language_is_plain_escaped_text(lang: str) -> None:
+    code = 'if x < 1 and y > "2": pass & return'
+    out = render.highlight(code, lang)
+    assert "<span" not in out
+    assert out == html.escape(code, quote=False)
+    block = render.block(f"```{lang}\n{code}\n```")
+    assert visible(block) == code and "<span" not in block
+
+
+@pytest.mark.parametrize("lang", ["html", "javascript", "python", "json", "nope"])
+def test_code_cannot_inject_markup(lang: str) -> None:
+    code = '<script>alert("x")</script><img src=x onerror=alert(1)> \' " & &amp;'
+    out = render.block(f"```{lang}\n{code}\n```")
+    assert "<script" not in out and "<img" not in out
+    assert visible(out) == code
+    tags = re.findall(r"<(/?\w+)", out)
+    assert set(tags) <= {"pre", "/pre", "code", "/code", "span", "/span"}
+
+
+def test_fence_language_cannot_break_out_of_its_attribute() -> None:
+    out = render.block('```python"><script>x</script>\nprint(1)\n```')
+    assert "<script" not in out
+    head = out[: out.index("<code>")]
+    assert head.startswith('<pre class="cg-code" data-lang="') and head.count('"') == 4
+    assert visible(out) == "print(1)"
+
+
+@fuzz_settings(150)
+@given(
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\ufeff")),
+    st.sampled_from(["python", "json", "sh", "sql", "html", "yaml", "", "nope"]),
+)
+def test_property_highlighting_keeps_the_code_and_escapes_it(code: str, lang: str) -> None:
+    out = render.highlight(code, lang)
+    assert html.unescape(re.sub(r"<span[^>]*>|</span>", "", out)) == code
+    assert "<" not in re.sub(r"<span[^>]*>|</span>", "", out)
 
 
 def test_cloze_numbers_each_bold_span() -> None:

@@ -1,0 +1,105 @@
+"""The PDF writer: per source a study sheet and cut-out cards, through Typst.
+
+`PdfWriter` implements the writer interface (`cardgen.writers.base`). The modules behind it each
+do one step:
+
+- `options`: what a build asks for (`PdfOptions`, `parse_offset`) and the card grid
+  (`card_layout` -> `CardLayout`); the CLI imports it, so it never loads Typst.
+- `glyphs`: which characters the shipped fonts draw; B201 for those they cannot.
+- `content`: Markdown -> JSON spans for a template, checked by `glyphs`.
+- `sheet`: the study sheet's payload (`sheet_data`), drawn by `sheet.typ`.
+- `cards`: which cards go on paper and their faces (`printed_cards`, `card_faces`,
+  `cards_data`), drawn by `cards.typ`.
+- `compile`: payload -> PDF bytes (the only module that imports `typst`); B202, B203, B204.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from cardgen.diagnostics import Diagnostic
+from cardgen.writers.base import DeckInput, DeckOutput
+from cardgen.writers.pdf import compile as typst_compile
+from cardgen.writers.pdf.cards import LEGIBLE_PT, SUB_REL, cards_data, printed_cards
+from cardgen.writers.pdf.content import Content
+from cardgen.writers.pdf.options import (
+    NAMED_CARDS,
+    PAPERS,
+    CardLayout,
+    PdfOptions,
+    card_layout,
+    card_size_mm,
+    parse_offset,
+)
+from cardgen.writers.pdf.sheet import sheet_data
+
+__all__ = [
+    "LEGIBLE_PT",
+    "NAMED_CARDS",
+    "PAPERS",
+    "SUB_REL",
+    "CardLayout",
+    "PdfOptions",
+    "PdfWriter",
+    "card_layout",
+    "card_size_mm",
+    "parse_offset",
+    "printed_cards",
+    "render_cards",
+    "render_sheet",
+]
+
+
+def render_sheet(deck: DeckInput, options: PdfOptions) -> tuple[bytes, list[Diagnostic]]:
+    """The study sheet of one source: title, description, the comparison table(s), scenarios,
+    traps and notes (the facts, not the cards). Empty bytes when Typst failed (B202)."""
+    content = Content()
+    data = sheet_data(deck.doc, options, content)
+    compiled = typst_compile.compile_pdf("sheet.typ", data, deck.doc, "study sheet")
+    typst_compile.forget()
+    return compiled.pdf, content.glyphs.diagnostics(deck.text) + compiled.diagnostics
+
+
+def render_cards(deck: DeckInput, options: PdfOptions) -> tuple[bytes, list[Diagnostic]]:
+    """Cut-out cards: fronts and backs on alternating pages (backs mirrored for a long-edge
+    flip and shifted by `back_offset_mm`), or front and back side by side (`fold`). Empty bytes
+    when Typst failed (B202)."""
+    content = Content()
+    data = cards_data(deck.doc, deck.cards, options, content)
+    compiled = typst_compile.compile_pdf("cards.typ", data, deck.doc, "cards")
+    diags = compiled.diagnostics
+    if compiled.pdf:  # the query reuses the compilation
+        card_mm = (data["layout"]["card_w"], data["layout"]["card_h"])
+        diags += typst_compile.shrink_warnings(compiled, deck.doc, deck.cards, card_mm)
+    typst_compile.forget()
+    return compiled.pdf, content.glyphs.diagnostics(deck.text) + diags
+
+
+class PdfWriter:
+    """`<id>.sheet.pdf` and `<id>.cards.pdf` per source (see the module docstring)."""
+
+    format: ClassVar[str] = "pdf"
+    uses_media: ClassVar[bool] = False  # images are not printed (yet)
+
+    def __init__(self, options: PdfOptions | None = None) -> None:
+        self.options = options if options is not None else PdfOptions()
+
+    def file_names(self, doc_id: str) -> list[str]:
+        return [f"{doc_id}.sheet.pdf", f"{doc_id}.cards.pdf"]
+
+    def write(self, deck: DeckInput) -> DeckOutput:
+        """The sheet, then the cards. Both report the characters the fonts lack: each
+        diagnostic is said once, in order. A PDF that Typst could not build is left out of
+        `files` (its B202 says why)."""
+        out = DeckOutput()
+        said: set[Diagnostic] = set()
+        sheet_name, cards_name = self.file_names(deck.doc.id)
+        for name, render in ((sheet_name, render_sheet), (cards_name, render_cards)):
+            data, diags = render(deck, self.options)
+            for d in diags:
+                if d not in said:
+                    said.add(d)
+                    out.diagnostics.append(d)
+            if data:
+                out.files.append((name, data))
+        return out
