@@ -142,7 +142,7 @@ def test_size_limits_are_p003_and_fast(tmp_path: Path) -> None:
 
 def test_yaml_checks_hold_without_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
     """CI may install PyYAML without its C extension: the pure-Python path must agree."""
-    monkeypatch.setattr("cardgen.source.document._YAML_LOADER", __import__("yaml").SafeLoader)
+    monkeypatch.setattr("cardgen.source.safe_yaml._YAML_LOADER", __import__("yaml").SafeLoader)
     for name in ("p013-alias-bomb", "p010-yaml-nesting", "front-matter", "p011-wrong-types"):
         got = run_fixture(name)
         expected = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
