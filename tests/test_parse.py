@@ -408,3 +408,18 @@ def test_string_tags_stay_as_written() -> None:
     ):
         doc, diags = parse_text(text.replace("{}", value), "t.md")
         assert [d for d in diags if d.is_error] == [] and doc.tags == tags, value
+
+
+def test_the_public_face_exports_what_other_modules_import() -> None:
+    """`cardgen.source` is the one place to import the reader from, whichever module holds a
+    name behind it."""
+    import cardgen.source as source
+
+    names = {
+        "discover", "parse_file", "parse_text", "document_json", "not_markdown", "printable_path",
+        "SOURCE_SUFFIXES", "MAX_SOURCE_BYTES", "MAX_SOURCE_LINES", "MAX_FRONT_MATTER_BYTES",
+        "looks_utf16", "normalise_text", "read_text", "split_arrow", "split_cells",
+        "split_tagline", "TIP_HEADERS", "TRAP_WORDS", "KNOWN_KEYS",
+    }  # fmt: skip
+    assert names <= set(source.__all__)
+    assert all(getattr(source, name, None) is not None for name in source.__all__)
