@@ -32,6 +32,8 @@ _YAML_NOT_TEXT = {
 
 @dataclass
 class FrontMatter:
+    """The known keys as read (empty when absent or refused), and where each was written."""
+
     deck: str = ""
     tags: tuple[str, ...] = ()
     source: str = ""
