@@ -473,7 +473,7 @@ def test_cli_errors(runner: CliRunner, tmp_path: Path):
 
 def test_a_page_too_large_for_one_source_says_split_it(monkeypatch):
     # a real one takes 1 MiB of page; the limit is read when the source is checked
-    monkeypatch.setattr("cardgen.source.document.MAX_SOURCE_BYTES", 300)
+    monkeypatch.setattr("cardgen.source.files.MAX_SOURCE_BYTES", 300)
     header = "| Feature | User Pools | Identity Pools |\n|---|---|---|\n"
     rows = "".join(f"| Row {i} | value {i} | other {i} |\n" for i in range(20))
     markdown, diags = import_page(f"Pools\n\n{header}{rows}", "p.txt")

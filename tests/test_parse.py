@@ -142,7 +142,7 @@ def test_size_limits_are_p003_and_fast(tmp_path: Path) -> None:
 
 def test_yaml_checks_hold_without_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
     """CI may install PyYAML without its C extension: the pure-Python path must agree."""
-    monkeypatch.setattr("cardgen.source.document._YAML_LOADER", __import__("yaml").SafeLoader)
+    monkeypatch.setattr("cardgen.source.safe_yaml._YAML_LOADER", __import__("yaml").SafeLoader)
     for name in ("p013-alias-bomb", "p010-yaml-nesting", "front-matter", "p011-wrong-types"):
         got = run_fixture(name)
         expected = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
@@ -408,3 +408,18 @@ def test_string_tags_stay_as_written() -> None:
     ):
         doc, diags = parse_text(text.replace("{}", value), "t.md")
         assert [d for d in diags if d.is_error] == [] and doc.tags == tags, value
+
+
+def test_the_public_face_exports_what_other_modules_import() -> None:
+    """`cardgen.source` is the one place to import the reader from, whichever module holds a
+    name behind it."""
+    import cardgen.source as source
+
+    names = {
+        "discover", "parse_file", "parse_text", "document_json", "not_markdown", "printable_path",
+        "SOURCE_SUFFIXES", "MAX_SOURCE_BYTES", "MAX_SOURCE_LINES", "MAX_FRONT_MATTER_BYTES",
+        "looks_utf16", "normalise_text", "read_text", "split_arrow", "split_cells",
+        "split_tagline", "TIP_HEADERS", "TRAP_WORDS", "KNOWN_KEYS",
+    }  # fmt: skip
+    assert names <= set(source.__all__)
+    assert all(getattr(source, name, None) is not None for name in source.__all__)
