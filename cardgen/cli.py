@@ -169,8 +169,8 @@ def _describe(doc: Document) -> str:
     if doc.scenarios:
         lines.append("")
         lines.append(f"Scenarios: {len(doc.scenarios)}")
-        for s in doc.scenarios:
-            lines.append(f"  {s.loc.line:>4}  {s.prompt} → {s.subject or s.answer}")
+        for sc in doc.scenarios:
+            lines.append(f"  {sc.loc.line:>4}  {sc.prompt} → {sc.subject or sc.answer}")
     if doc.notes:
         lines.append("")
         lines.append(f"Notes: {', '.join(n.title for n in doc.notes)}")

@@ -6,6 +6,7 @@ B build (outputs, lock file, images), I import (pasted pages).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -32,7 +33,7 @@ class Diagnostic:
         return f"{self.loc}: {self.code} {self.severity.value}: {self.message}"
 
 
-def summary(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> str:
+def summary(diagnostics: Sequence[Diagnostic]) -> str:
     """The closing count line, e.g. `Found 2 errors and 1 warning.` or `All checks passed.`"""
     errors = sum(1 for d in diagnostics if d.is_error)
     warnings = len(diagnostics) - errors

@@ -23,12 +23,17 @@ from cardgen.source.files import (
     MAX_SOURCE_BYTES,
     MAX_SOURCE_LINES,
     looks_utf16,
-    name_problem,
     normalise_text,
     read_text,
 )
 from cardgen.source.frontmatter import KNOWN_KEYS, MAX_FRONT_MATTER_BYTES
-from cardgen.source.paths import SOURCE_SUFFIXES, discover, not_markdown, printable_path
+from cardgen.source.paths import (
+    SOURCE_SUFFIXES,
+    discover,
+    name_problem,
+    not_markdown,
+    printable_path,
+)
 from cardgen.source.scenarios import split_arrow
 from cardgen.source.tables import TIP_HEADERS, split_cells, split_tagline
 from cardgen.source.traps import TRAP_WORDS
