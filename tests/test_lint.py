@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cardgen.pipeline import check as check_sources
 from cardgen.cards import build_cards
 from cardgen.cli import cli
 from cardgen.diagnostics import REGISTRY, Severity
 from cardgen.lint import count_items, count_words, fact_ids, lint, unknown_codes
 from cardgen.lint.rules import TABLE
+from cardgen.pipeline import check as check_sources
 from cardgen.source import parse_text
 from tests.conftest import COGNITO, SOURCES
 
