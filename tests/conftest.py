@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import sqlite3
+import tempfile
 import textwrap
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -145,7 +146,14 @@ def apkg_db(package: bytes | Path) -> sqlite3.Connection:
         assert zf.testzip() is None
         db = zf.read("collection.anki2")
     con = sqlite3.connect(":memory:")
-    con.deserialize(db)
+    with tempfile.TemporaryDirectory() as tmp:  # Connection.deserialize needs Python 3.11
+        path = Path(tmp) / "collection.anki2"
+        path.write_bytes(db)
+        disk = sqlite3.connect(path)
+        try:
+            disk.backup(con)
+        finally:
+            disk.close()
     return con
 
 
