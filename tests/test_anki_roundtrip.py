@@ -13,24 +13,31 @@ import json
 import re
 import shutil
 import zipfile
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from cardgen.build import BuildOptions, build
+from cardgen.build import BuildResult
 from cardgen.writers.apkg import guid
-from tests.conftest import COGNITO, ROOT
 
-anki_collection = pytest.importorskip("anki.collection")
-from anki.collection import (  # noqa: E402
-    Collection,
-    ImportAnkiPackageOptions,
-    ImportAnkiPackageRequest,
+from .conftest import (
+    COGNITO,
+    ROOT,
+    T0,
+    anki_collection,
+    anki_import,
+    build_into,
+    fixture_text,
+    write_source,
 )
-from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition as Update  # noqa: E402
 
-T0 = 1_700_000_000  # clock of the base build (in the past: Anki resets future mod times)
+pytest.importorskip("anki.collection")
+if TYPE_CHECKING:
+    from anki.collection import Collection
+
 T1 = T0 + 3_600  # clock of every rebuild
 DECK = "cognito-user-pools-vs-identity-pools"
 MFA = "mfa-support"  # the row the tests edit, rename and remove
@@ -52,27 +59,11 @@ class Workspace:
     def apkg(self) -> Path:
         return self.decks / f"{DECK}.apkg"
 
-    def build(self, clock: int = T1):
-        result = build(
-            [self.source.parent],
-            BuildOptions(output=self.decks, formats=("apkg",), clock=clock),
-        )
-        assert not result.errors, [d.format() for d in result.errors]
-        return result
+    def build(self, clock: int = T1, **options: object) -> BuildResult:
+        return build_into(self.source.parent, self.decks, clock=clock, **options)
 
-    def open(self) -> Collection:
-        return Collection(str(self.collection))
-
-
-def import_apkg(col: Collection, apkg: Path):
-    opts = ImportAnkiPackageOptions(
-        with_scheduling=False,
-        update_notes=Update.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER,
-        update_notetypes=Update.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER,
-    )
-    return col.import_anki_package(
-        ImportAnkiPackageRequest(package_path=str(apkg), options=opts)
-    ).log
+    def open(self) -> AbstractContextManager[Collection]:
+        return anki_collection(self.collection)
 
 
 def guids(col: Collection, entries) -> set[str]:
@@ -130,16 +121,13 @@ def base(tmp_path_factory) -> Workspace:
     shutil.copy(COGNITO, source)
     ws = Workspace(root, source, root / "decks", root / "collection.anki2")
     ws.build(clock=T0)
-    col = ws.open()
-    try:
-        log = import_apkg(col, ws.apkg)
+    with ws.open() as col:
+        log = anki_import(col, ws.apkg)
         assert len(log.new) == col.note_count()
         for suffix in STUDIED:
             card = card_of(col, f"{DECK}/{suffix}")
             card.start_timer()
             col.sched.answerCard(card, 4)  # "Easy": the card becomes a review card
-    finally:
-        col.close()
     return ws
 
 
@@ -161,13 +149,12 @@ def readme_counts() -> tuple[int, int]:
 
 def test_fresh_import_matches_readme_and_renders(tmp_path: Path) -> None:
     decks = tmp_path / "decks"
-    result = build([COGNITO], BuildOptions(output=decks, formats=("apkg",), check=True))
+    result = build_into(COGNITO, decks, clock=None, check=True)
     assert not result.errors
     apkg_bytes = result.outputs[decks / f"{DECK}.apkg"]
     (tmp_path / "deck.apkg").write_bytes(apkg_bytes)
-    col = Collection(str(tmp_path / "fresh.anki2"))
-    try:
-        log = import_apkg(col, tmp_path / "deck.apkg")
+    with anki_collection(tmp_path / "fresh.anki2") as col:
+        log = anki_import(col, tmp_path / "deck.apkg")
         notes, cards = readme_counts()
         assert (len(log.new), len(log.updated), len(log.conflicting)) == (notes, 0, 0)
         assert (col.note_count(), col.card_count()) == (notes, cards)
@@ -195,8 +182,6 @@ def test_fresh_import_matches_readme_and_renders(tmp_path: Path) -> None:
             "cloze",
             "scenario",
         } <= {t.lower() for t in tags}
-    finally:
-        col.close()
 
 
 def test_rebuild_without_edits_is_identical_and_reimports_nothing(ws: Workspace) -> None:
@@ -208,21 +193,17 @@ def test_rebuild_without_edits_is_identical_and_reimports_nothing(ws: Workspace)
     assert result.written == []
     report = result.decks[0]
     assert (report.new, report.changed, report.removed) == (0, 0, 0)
-    col = ws.open()
-    try:
-        log = import_apkg(col, ws.apkg)
+    with ws.open() as col:
+        log = anki_import(col, ws.apkg)
         assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 0, 0)
         assert len(log.duplicate) == col.note_count()
-    finally:
-        col.close()
 
 
 def test_edit_one_value_updates_exactly_that_fact(ws: Workspace) -> None:
-    col = ws.open()
-    studied = card_of(col, f"{DECK}/{MFA}/cognito-user-pools/forward")
-    before = history(col, studied.id)
-    total = col.note_count()
-    col.close()
+    with ws.open() as col:
+        studied = card_of(col, f"{DECK}/{MFA}/cognito-user-pools/forward")
+        before = history(col, studied.id)
+        total = col.note_count()
     assert before[-1] >= 1 and before[2] > 0  # answered: a revlog entry and an interval
 
     def edit(cells):
@@ -233,9 +214,8 @@ def test_edit_one_value_updates_exactly_that_fact(ws: Workspace) -> None:
     result = ws.build()
     report = result.decks[0]
     assert (report.new, report.removed) == (0, 0)
-    col = ws.open()
-    try:
-        log = import_apkg(col, ws.apkg)
+    with ws.open() as col:
+        log = anki_import(col, ws.apkg)
         assert len(log.new) == 0 and len(log.conflicting) == 0
         updated = guids(col, log.updated)
         fact = {guid(f"{DECK}/{MFA}/compare"), guid(f"{DECK}/{MFA}/cognito-user-pools/forward")}
@@ -245,16 +225,13 @@ def test_edit_one_value_updates_exactly_that_fact(ws: Workspace) -> None:
         assert history(col, studied.id) == before
         note = col.get_card(studied.id).note()
         assert "TOTP authenticator apps" in note["Answer"]
-    finally:
-        col.close()
 
 
 def test_rename_attribute_keeps_notes_and_history(ws: Workspace) -> None:
-    col = ws.open()
-    studied = [card_of(col, f"{DECK}/{s}") for s in STUDIED[:2]]
-    before = [history(col, c.id) for c in studied]
-    total = col.note_count()
-    col.close()
+    with ws.open() as col:
+        studied = [card_of(col, f"{DECK}/{s}") for s in STUDIED[:2]]
+        before = [history(col, c.id) for c in studied]
+        total = col.note_count()
 
     def rename(cells):
         cells[1] = " Multi-factor Authentication "
@@ -267,17 +244,14 @@ def test_rename_attribute_keeps_notes_and_history(ws: Workspace) -> None:
     assert (f"{DECK}/{MFA}/compare", f"{DECK}/multi-factor-authentication/compare") in (
         report.renamed
     )
-    col = ws.open()
-    try:
-        log = import_apkg(col, ws.apkg)
+    with ws.open() as col:
+        log = anki_import(col, ws.apkg)
         assert len(log.new) == 0 and len(log.conflicting) == 0
         assert guids(col, log.updated) == {g for g in row_guids(MFA) if g in _existing(col)}
         assert col.note_count() == total
         assert [history(col, c.id) for c in studied] == before
         note = col.get_card(studied[0].id).note()
         assert "Multi-factor Authentication" in note["Prompt"]
-    finally:
-        col.close()
 
 
 def _existing(col: Collection) -> set[str]:
@@ -285,11 +259,10 @@ def _existing(col: Collection) -> set[str]:
 
 
 def test_rename_subject_keeps_notes_and_history(ws: Workspace) -> None:
-    col = ws.open()
-    studied = card_of(col, f"{DECK}/core-purpose/identity-pools/forward")
-    before = history(col, studied.id)
-    total = col.note_count()
-    col.close()
+    with ws.open() as col:
+        studied = card_of(col, f"{DECK}/core-purpose/identity-pools/forward")
+        before = history(col, studied.id)
+        total = col.note_count()
     text = ws.source.read_text(encoding="utf-8")
     header = "| Identity Pools — Temporary AWS credentials for any identity |"
     assert header in text
@@ -301,28 +274,24 @@ def test_rename_subject_keeps_notes_and_history(ws: Workspace) -> None:
     )
     report = ws.build().decks[0]
     assert report.new == 0 and report.removed == 0 and report.renamed
-    col = ws.open()
-    try:
-        log = import_apkg(col, ws.apkg)
+    with ws.open() as col:
+        log = anki_import(col, ws.apkg)
         assert len(log.new) == 0 and len(log.conflicting) == 0
         assert col.note_count() == total
         assert history(col, studied.id) == before
         assert "Cognito Identity Pools" in col.get_card(studied.id).note()["Prompt"]
-    finally:
-        col.close()
 
 
 def test_reword_untitled_trap_keeps_its_note_and_history(ws: Workspace) -> None:
     # An untitled trap's key is made of its first 8 words: rewording one of them changes the
     # key and the text, and the build must still see the same trap.
     old_key = f"{DECK}/trap/lambda-triggers-are-only-on-user-pools-not"
-    col = ws.open()
-    card = card_of(col, old_key)
-    card.start_timer()
-    col.sched.answerCard(card, 3)
-    before = history(col, card.id)
-    total = col.note_count()
-    col.close()
+    with ws.open() as col:
+        card = card_of(col, old_key)
+        card.start_timer()
+        col.sched.answerCard(card, 3)
+        before = history(col, card.id)
+        total = col.note_count()
     text = ws.source.read_text(encoding="utf-8")
     assert "- LAMBDA TRIGGERS are ONLY on **User Pools**" in text
     ws.source.write_text(
@@ -334,32 +303,27 @@ def test_reword_untitled_trap_keeps_its_note_and_history(ws: Workspace) -> None:
     assert report.renamed == [
         (old_key, f"{DECK}/trap/lambda-triggers-exist-only-on-user-pools-not")
     ]
-    col = ws.open()
-    try:
-        log = import_apkg(col, ws.apkg)
+    with ws.open() as col:
+        log = anki_import(col, ws.apkg)
         assert len(log.new) == 0 and guids(col, log.updated) == {guid(old_key)}
         assert col.note_count() == total
         assert history(col, card.id) == before
         assert "exist ONLY on" in col.get_card(card.id).note()["Text"]
-    finally:
-        col.close()
 
 
 def test_remove_row_then_readme_step_removes_exactly_that_row(ws: Workspace) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     search = "tag:cardgen::removed"
     assert search in readme  # the README's one step
-    col = ws.open()
-    total = col.note_count()
-    present = _existing(col)
-    col.close()
+    with ws.open() as col:
+        total = col.note_count()
+        present = _existing(col)
     edit_row(ws.source, "MFA Support", lambda cells: None)
     report = ws.build().decks[0]
     expected = row_guids(MFA) & present
     assert report.removed == len(expected) and report.new == 0
-    col = ws.open()
-    try:
-        log = import_apkg(col, ws.apkg)
+    with ws.open() as col:
+        log = anki_import(col, ws.apkg)
         assert len(log.new) == 0
         assert guids(col, log.updated) == expected  # tombstones: tagged, newer mod time
         found = col.find_notes(search)
@@ -371,24 +335,16 @@ def test_remove_row_then_readme_step_removes_exactly_that_row(ws: Workspace) -> 
         # Importing the same package again can only bring back card-less markers: nothing to
         # study, found and removed by the same step; --forget-removed stops shipping them.
         cards = col.card_count()
-        log = import_apkg(col, ws.apkg)
+        log = anki_import(col, ws.apkg)
         assert len(log.updated) == 0 and guids(col, log.new) <= expected
         assert col.card_count() == cards
         col.remove_notes(col.find_notes(search))
         assert col.note_count() == total - len(expected)
-    finally:
-        col.close()
-    result = build(
-        [ws.source.parent],
-        BuildOptions(output=ws.decks, formats=("apkg",), clock=T1 + 60, forget_removed=True),
-    )
+    result = ws.build(clock=T1 + 60, forget_removed=True)
     assert result.decks[0].forgotten == len(expected)
-    col = ws.open()
-    try:
-        log = import_apkg(col, ws.apkg)
+    with ws.open() as col:
+        log = anki_import(col, ws.apkg)
         assert (len(log.new), len(log.updated)) == (0, 0)
-    finally:
-        col.close()
 
 
 def test_changed_styling_updates_the_note_type(ws: Workspace, monkeypatch) -> None:
@@ -398,45 +354,21 @@ def test_changed_styling_updates_the_note_type(ws: Workspace, monkeypatch) -> No
     monkeypatch.setattr(apkg, "css", lambda: original + "\n.cg-test-marker { color: inherit; }\n")
     result = ws.build()
     assert result.decks[0].changed == 0  # styling is the note type's, not the notes'
-    col = ws.open()
-    try:
-        log = import_apkg(col, ws.apkg)
+    with ws.open() as col:
+        log = anki_import(col, ws.apkg)
         assert len(log.conflicting) == 0 and len(log.new) == 0
         model = col.models.by_name("cardgen Q/A")
         assert ".cg-test-marker" in model["css"]
         assert ".cg-test-marker" in col.models.by_name("cardgen Cloze")["css"]
-    finally:
-        col.close()
-
-
-HOSTILE = """---
-id: hostile
-source: a test
----
-
-# Hostile values
-
-| Feature | Alpha | Beta |
-|---|---|---|
-| Script | <script>alert(1)</script> runs in Alpha | Beta escapes & encodes output |
-| Template | {{c1::Alpha}} and {{Front}} in a value | Beta uses [sound:x.mp3] and a::b |
-
-## Traps
-
-- **Cloze in cloze:** Alpha hides **{{c2::fake}} & <b>bold</b>** but not {{c3::this}}.
-"""
 
 
 def test_hostile_values_render_as_text(tmp_path: Path) -> None:
     src = tmp_path / "sources"
-    src.mkdir()
-    (src / "hostile.md").write_text(HOSTILE, encoding="utf-8")
+    write_source(src, "hostile.md", fixture_text("anki/hostile-values.md"))
     decks = tmp_path / "decks"
-    result = build([src], BuildOptions(output=decks, formats=("apkg",), clock=T0))
-    assert not result.errors, [d.format() for d in result.errors]
-    col = Collection(str(tmp_path / "hostile.anki2"))
-    try:
-        import_apkg(col, decks / "hostile.apkg")
+    build_into(src, decks)
+    with anki_collection(tmp_path / "hostile.anki2") as col:
+        anki_import(col, decks / "hostile.apkg")
         assert col.fix_integrity()[1]
         shown = []
         for cid in col.find_cards(""):
@@ -455,8 +387,6 @@ def test_hostile_values_render_as_text(tmp_path: Path) -> None:
         # The trap has one bold span: one cloze card, however many fake clozes it shows.
         clozes = col.find_cards("tag:cloze")
         assert len(clozes) == 1
-    finally:
-        col.close()
 
 
 def test_images_are_imported_as_media_under_content_names(tmp_path: Path) -> None:
@@ -470,11 +400,9 @@ def test_images_are_imported_as_media_under_content_names(tmp_path: Path) -> Non
         encoding="utf-8",
     )
     decks = tmp_path / "decks"
-    result = build([src], BuildOptions(output=decks, formats=("apkg",), clock=T0))
-    assert not result.errors, [d.format() for d in result.errors]
-    col = Collection(str(tmp_path / "pics.anki2"))
-    try:
-        import_apkg(col, decks / "pics.apkg")
+    build_into(src, decks)
+    with anki_collection(tmp_path / "pics.anki2") as col:
+        anki_import(col, decks / "pics.apkg")
         names = set(
             re.findall(
                 r'src="(cardgen-[0-9a-f]+\.png)"',
@@ -485,10 +413,8 @@ def test_images_are_imported_as_media_under_content_names(tmp_path: Path) -> Non
         name = names.pop()
         assert col.media.have(name)
         assert (Path(col.media.dir()) / name).read_bytes() == png
-    finally:
-        col.close()
     (src / "img" / "flow.png").write_bytes(png + b"changed")
-    build([src], BuildOptions(output=decks, formats=("apkg",), clock=T1))
+    build_into(src, decks, clock=T1)
     with zipfile.ZipFile(decks / "pics.apkg") as zf:
         (new_name,) = json.loads(zf.read("media")).values()
     assert new_name != name and new_name.endswith(".png")
@@ -523,17 +449,15 @@ def test_traps_with_the_same_opening_keep_their_own_history(tmp_path: Path) -> N
 
     def build_with(traps: list[str], clock: int) -> None:
         source.write_text(TWINS.format(traps="\n".join(traps)), encoding="utf-8")
-        result = build([src], BuildOptions(output=decks, formats=("apkg",), clock=clock))
-        assert not result.errors, [d.format() for d in result.errors]
+        build_into(src, decks, clock=clock)
 
     def fact_of(col: Collection, card_id: int) -> str:
         text = col.get_card(card_id).note()["Text"]
         return "first" if "first" in text else "second"
 
     build_with([first, second], T0)
-    col = Collection(str(tmp_path / "c.anki2"))
-    try:
-        import_apkg(col, decks / "twins.apkg")
+    with anki_collection(tmp_path / "c.anki2") as col:
+        anki_import(col, decks / "twins.apkg")
         studied = {}
         for cid in col.find_cards("tag:cloze"):
             card = col.get_card(cid)
@@ -541,16 +465,14 @@ def test_traps_with_the_same_opening_keep_their_own_history(tmp_path: Path) -> N
             col.sched.answerCard(card, 4 if fact_of(col, cid) == "first" else 2)
             studied[cid] = (fact_of(col, cid), history(col, cid))
         assert sorted(f for f, _ in studied.values()) == ["first", "second"]
-        col.close()
-        build_with([second, first], T1)  # reordered
-        col = Collection(str(tmp_path / "c.anki2"))
-        log = import_apkg(col, decks / "twins.apkg")
+    build_with([second, first], T1)  # reordered
+    with anki_collection(tmp_path / "c.anki2") as col:
+        log = anki_import(col, decks / "twins.apkg")
         assert len(log.new) == 0
         assert {cid: (fact_of(col, cid), history(col, cid)) for cid in studied} == studied
-        col.close()
-        build_with([second], T1 + 60)  # the first removed
-        col = Collection(str(tmp_path / "c.anki2"))
-        import_apkg(col, decks / "twins.apkg")
+    build_with([second], T1 + 60)  # the first removed
+    with anki_collection(tmp_path / "c.anki2") as col:
+        anki_import(col, decks / "twins.apkg")
         removed = {col.get_note(n).guid for n in col.find_notes("tag:cardgen::removed")}
         for cid, (fact, hist) in studied.items():
             note = col.get_card(cid).note()
@@ -559,5 +481,3 @@ def test_traps_with_the_same_opening_keep_their_own_history(tmp_path: Path) -> N
                 assert note.guid not in removed
             else:
                 assert note.guid in removed  # the marker: its own note, nobody else's
-    finally:
-        col.close()

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from cardgen.cards import build_cards
 from cardgen.source import parse_file, parse_text
 from cardgen.writers import apkg
-from tests.conftest import COGNITO
+
+from .conftest import COGNITO, T0, apkg_db
 
 
 @pytest.fixture(scope="module")
@@ -24,21 +23,15 @@ def cognito():
     return doc, build_cards(doc)
 
 
-def pack(doc, cards, mods=None, media=None, model_mod=1_700_000_000, tombstones=()):
+def pack(doc, cards, mods=None, media=None, model_mod=T0, tombstones=()):
     contents = [apkg.note_content(c, doc) for c in cards]
     notes = [
-        apkg.PackNote(content, content.key, (mods or {}).get(content.key, 1_700_000_000))
+        apkg.PackNote(content, content.key, (mods or {}).get(content.key, T0))
         for content in contents
     ]
     for key, model, n, mod in tombstones:
         notes.append(apkg.PackNote(apkg.tombstone_content(key, model, n, doc), key, mod))
     return apkg.package(doc, notes, media or {}, model_mod)
-
-
-def open_db(data: bytes, tmp_path: Path) -> sqlite3.Connection:
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        (tmp_path / "c.anki2").write_bytes(zf.read("collection.anki2"))
-    return sqlite3.connect(tmp_path / "c.anki2")
 
 
 def test_identical_input_gives_identical_bytes(cognito) -> None:
@@ -55,13 +48,13 @@ def test_zip_entries_have_fixed_dates(cognito) -> None:
         assert json.loads(zf.read("media")) == {}
 
 
-def test_notes_carry_their_own_mod_times_and_stable_guids(cognito, tmp_path: Path) -> None:
+def test_notes_carry_their_own_mod_times_and_stable_guids(cognito) -> None:
     doc, cards = cognito
     key = cards[0].key
-    db = open_db(pack(doc, cards, mods={key: 1_800_000_123}), tmp_path)
+    db = apkg_db(pack(doc, cards, mods={key: 1_800_000_123}))
     rows = dict(db.execute("select guid, mod from notes"))
     assert rows[apkg.guid(key)] == 1_800_000_123
-    assert rows[apkg.guid(cards[1].key)] == 1_700_000_000
+    assert rows[apkg.guid(cards[1].key)] == T0
     assert set(rows) == {apkg.guid(c.key) for c in cards}
     assert apkg.guid(key) == __import__("genanki").guid_for("cardgen", key)
     ids = [r[0] for r in db.execute("select id from notes")]
@@ -70,9 +63,9 @@ def test_notes_carry_their_own_mod_times_and_stable_guids(cognito, tmp_path: Pat
     assert card_mods[apkg.guid(key)] == 1_800_000_123
 
 
-def test_note_types_have_fixed_ids_and_field_ids(cognito, tmp_path: Path) -> None:
+def test_note_types_have_fixed_ids_and_field_ids(cognito) -> None:
     doc, cards = cognito
-    db = open_db(pack(doc, cards), tmp_path)
+    db = apkg_db(pack(doc, cards))
     models = json.loads(db.execute("select models from col").fetchone()[0])
     assert set(models) == {str(apkg.QA_MODEL_ID), str(apkg.CLOZE_MODEL_ID)}
     qa = models[str(apkg.QA_MODEL_ID)]
@@ -82,7 +75,7 @@ def test_note_types_have_fixed_ids_and_field_ids(cognito, tmp_path: Path) -> Non
     assert all(isinstance(f["id"], int) for f in qa["flds"] + cloze["flds"])
     assert all(isinstance(t["id"], int) for t in qa["tmpls"] + cloze["tmpls"])
     assert cloze["type"] == 1 and qa["type"] == 0
-    assert qa["mod"] == 1_700_000_000
+    assert qa["mod"] == T0
     for model in (qa, cloze):
         css = model["css"]
         assert ".nightMode" in css and ".night_mode" in css
@@ -130,7 +123,7 @@ def test_compare_answer_is_a_table_and_cloze_counts_deletions(cognito) -> None:
     assert content.fields[0]  # the question ("Core Purpose — … or …?") is the context line
 
 
-def test_media_are_packed_under_content_hashed_names(cognito, tmp_path: Path) -> None:
+def test_media_are_packed_under_content_hashed_names(cognito) -> None:
     doc, cards = cognito
     names = apkg.media_names({"img/a.png": b"one", "b.JPG": b"two"})
     assert names["img/a.png"].startswith("cardgen-") and names["img/a.png"].endswith(".png")
@@ -142,12 +135,12 @@ def test_media_are_packed_under_content_hashed_names(cognito, tmp_path: Path) ->
         assert zf.read("0") == b"one"
 
 
-def test_tombstones_are_tagged_and_keep_their_card_count(cognito, tmp_path: Path) -> None:
+def test_tombstones_are_tagged_and_keep_their_card_count(cognito) -> None:
     doc, cards = cognito
     data = pack(
         doc, cards[:3], tombstones=[("gone/qa", "qa", 1, 1_800_000_000), ("gone/c", "cloze", 3, 5)]
     )
-    db = open_db(data, tmp_path)
+    db = apkg_db(data)
     rows = {g: (t, f) for g, t, f in db.execute("select guid, tags, flds from notes")}
     tags, fields = rows[apkg.guid("gone/c")]
     assert apkg.REMOVED_TAG in tags.split()

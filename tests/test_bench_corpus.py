@@ -14,16 +14,14 @@ from cardgen.cards import build_cards
 from cardgen.markdown import markdown
 from cardgen.source import parse_file
 
-
-def _files(d: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(d.iterdir())}
+from .conftest import snapshot
 
 
 def test_corpus_is_deterministic_and_prefix_stable(tmp_path: Path) -> None:
     a = corpus.write_corpus(tmp_path / "a", 4)
     corpus.write_corpus(tmp_path / "b", 4)
     assert [p.name for p in a] == [corpus.source_name(i) for i in range(4)]
-    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+    assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
     # source i depends on (seed, i) only: a smaller corpus is a prefix of a larger one
     small = corpus.write_corpus(tmp_path / "c", 2)
     assert [p.read_bytes() for p in small] == [p.read_bytes() for p in a[:2]]

@@ -12,32 +12,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from cardgen.cli import cli
+from .conftest import COGNITO, FIXTURES, ROOT, cli, write_source
 
-from .conftest import COGNITO, ROOT
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "parse"
+PARSED = FIXTURES / "parse"
 OK = "---\nsource: x\n---\n# Ok\n\n## Decision tree\n\n- Which one? → the right one\n"
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run in a scratch folder, so diagnostics name files relative to it."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 # --------------------------------------------------------------------------------------------
@@ -47,7 +26,7 @@ def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_check_sources_is_clean(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     for args in (["check"], ["check", "sources/"], ["check", "--strict", "sources/"]):
-        r = run(*args)
+        r = cli(*args)
         assert (r.exit_code, r.output) == (0, "All checks passed.\n"), args
 
 
@@ -149,18 +128,18 @@ MALFORMED = {
 @pytest.mark.parametrize("case", sorted(MALFORMED))
 def test_check_reports_each_malformed_input(here: Path, case: str) -> None:
     text, expected, code = MALFORMED[case]
-    write(here, "bad.md", text)
-    r = run("check", "--ignore", "L", "bad.md")
+    write_source(here, "bad.md", text)
+    r = cli("check", "--ignore", "L", "bad.md")
     assert (r.exit_code, r.output) == (code, expected)
     if code == 0:  # only warnings: --strict makes them fail
-        r = run("check", "--strict", "--ignore", "L", "bad.md")
+        r = cli("check", "--strict", "--ignore", "L", "bad.md")
         assert (r.exit_code, r.output) == (1, expected)
 
 
 def test_check_not_utf8_binary_and_missing_paths(here: Path) -> None:
     (here / "latin1.md").write_bytes("# Café\n\nna\xefve\n".encode("latin-1"))
     (here / "binary.md").write_bytes(b"# x\n\x00\x01")
-    r = run("check", "latin1.md", "binary.md", "missing.md", "missing-dir/")
+    r = cli("check", "latin1.md", "binary.md", "missing.md", "missing-dir/")
     assert r.exit_code == 1
     assert r.output == (
         "binary.md:1:1: P002 error: file looks binary (contains NUL bytes)\n"
@@ -172,7 +151,7 @@ def test_check_not_utf8_binary_and_missing_paths(here: Path) -> None:
 
 
 def test_check_reports_every_problem_of_a_file_not_just_the_first(here: Path) -> None:
-    write(
+    write_source(
         here,
         "sources/many.md",
         """
@@ -196,7 +175,7 @@ def test_check_reports_every_problem_of_a_file_not_just_the_first(here: Path) ->
         - → no prompt
         """,
     )
-    r = run("check", "--ignore", "L")
+    r = cli("check", "--ignore", "L")
     assert r.exit_code == 1
     assert r.output == (
         "sources/many.md:2:1: P011 error: `deck` has an empty part between `::`\n"
@@ -213,9 +192,9 @@ def test_check_reports_every_problem_of_a_file_not_just_the_first(here: Path) ->
 
 
 def test_check_duplicate_deck_ids_across_sources(here: Path) -> None:
-    write(here, "sources/a.md", "---\nid: same\nsource: x\n---\n# A\n\n- q → a\n")
-    write(here, "sources/b.md", "---\nid: same\nsource: x\n---\n# B\n\n- q → b\n")
-    r = run("check", "--ignore", "L", "sources")
+    write_source(here, "sources/a.md", "---\nid: same\nsource: x\n---\n# A\n\n- q → a\n")
+    write_source(here, "sources/b.md", "---\nid: same\nsource: x\n---\n# B\n\n- q → b\n")
+    r = cli("check", "--ignore", "L", "sources")
     assert r.exit_code == 1
     assert r.output == (
         "sources/b.md:2:1: P022 error: deck id 'same' is also used by sources/a.md; "
@@ -225,10 +204,10 @@ def test_check_duplicate_deck_ids_across_sources(here: Path) -> None:
 
 
 def test_check_symlink_out_of_sources(here: Path) -> None:
-    write(here, "sources/ok.md", OK)
-    write(here, "outside.md", OK)
+    write_source(here, "sources/ok.md", OK)
+    write_source(here, "outside.md", OK)
     (here / "sources" / "evil.md").symlink_to(here / "outside.md")
-    r = run("check", "--ignore", "L", "sources")
+    r = cli("check", "--ignore", "L", "sources")
     assert r.exit_code == 1
     assert r.output == (
         "sources/evil.md:1:1: P004 error: source resolves outside its folder (symlink)\n"
@@ -239,7 +218,7 @@ def test_check_symlink_out_of_sources(here: Path) -> None:
 def test_check_bom_and_crlf_are_clean(here: Path) -> None:
     data = COGNITO.read_bytes().replace(b"\n", b"\r\n")
     (here / "crlf.md").write_bytes(b"\xef\xbb\xbf" + data)
-    r = run("check", "crlf.md")
+    r = cli("check", "crlf.md")
     assert (r.exit_code, r.output) == (0, "All checks passed.\n")
 
 
@@ -255,7 +234,7 @@ def test_check_bom_and_crlf_are_clean(here: Path) -> None:
     ],
 )
 def test_bad_usage_exits_2(here: Path, args: list[str]) -> None:
-    r = CliRunner().invoke(cli, args)
+    r = cli(*args)
     assert r.exit_code == 2, r.output
     assert "Usage:" in r.output or "Error:" in r.output
     assert "Traceback" not in r.output
@@ -266,10 +245,10 @@ def test_bad_usage_exits_2(here: Path, args: list[str]) -> None:
 
 
 def test_show_json_is_the_documented_contract(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(FIXTURES)
+    monkeypatch.chdir(PARSED)
     for name in ("basic-comparison", "traps", "scenarios", "front-matter"):
-        expected = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-        r = run("show", f"{name}.md", "--json")
+        expected = json.loads((PARSED / f"{name}.json").read_text(encoding="utf-8"))
+        r = cli("show", f"{name}.md", "--json")
         assert r.exit_code == 0
         assert r.stdout == json.dumps(expected["document"], ensure_ascii=False, indent=2) + "\n"
         assert r.stderr == "".join(f"{d}\n" for d in expected["diagnostics"])
@@ -277,7 +256,7 @@ def test_show_json_is_the_documented_contract(monkeypatch: pytest.MonkeyPatch) -
 
 def test_show_json_cognito_counts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    r = run("show", "sources/cognito-user-pools-vs-identity-pools.md", "--json")
+    r = cli("show", "sources/cognito-user-pools-vs-identity-pools.md", "--json")
     assert (r.exit_code, r.stderr) == (0, "")
     data = json.loads(r.stdout)
     for key in ("path", "title", "deck", "tags", "source", "description", "comparisons"):
@@ -292,7 +271,7 @@ def test_show_json_cognito_counts(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_show_summary_exact(here: Path) -> None:
-    write(
+    write_source(
         here,
         "small.md",
         """
@@ -324,7 +303,7 @@ def test_show_summary_exact(here: Path) -> None:
         Pick by run time.
         """,
     )
-    r = run("show", "small.md")
+    r = cli("show", "small.md")
     assert (r.exit_code, r.stderr) == (0, "")
     assert r.stdout == textwrap.dedent(
         """\
@@ -356,19 +335,19 @@ def test_show_summary_exact(here: Path) -> None:
 
 
 def test_show_errors_go_to_stderr_with_exit_1(here: Path) -> None:
-    write(here, "bad.md", "# T\n\n| Feature | A |\n|---|---|\n| Colour | red | extra |\n")
-    r = run("show", "bad.md", "--json")
+    write_source(here, "bad.md", "# T\n\n| Feature | A |\n|---|---|\n| Colour | red | extra |\n")
+    r = cli("show", "bad.md", "--json")
     assert r.exit_code == 1
     assert r.stdout == ""
     assert r.stderr == "bad.md:5:1: P101 error: row has 3 cells, expected 2\nFound 1 error.\n"
-    r = run("show", "missing.md")
+    r = cli("show", "missing.md")
     assert (r.exit_code, r.stdout) == (1, "")
     assert r.stderr == "missing.md:1:1: P001 error: no such file or directory\nFound 1 error.\n"
 
 
 def test_show_warnings_go_to_stderr_and_json_stays_clean(here: Path) -> None:
-    write(here, "warn.md", "---\nshade: x\n---\n# T\n\n- q → a\n")
-    r = run("show", "warn.md", "--json")
+    write_source(here, "warn.md", "---\nshade: x\n---\n# T\n\n- q → a\n")
+    r = cli("show", "warn.md", "--json")
     assert r.exit_code == 0
     assert r.stderr == (
         "warn.md:2:1: P012 warning: unknown front-matter key 'shade' "
@@ -389,7 +368,9 @@ def test_importing_the_cli_does_not_import_heavy_libraries() -> None:
         import sys
         import cardgen.cli
         from click.testing import CliRunner
-        for args in (["--help"], ["--version"], ["check", "--help"], ["show", "--help"]):
+        for args in (
+            ["--help"], ["--version"], ["check", "--help"], ["show", "--help"], ["build", "--help"]
+        ):
             r = CliRunner().invoke(cardgen.cli.cli, args)
             assert r.exit_code == 0, (args, r.output)
         heavy = sorted(m for m in sys.modules if m.split(".")[0] in {"genanki", "typst", "anki"})
@@ -419,43 +400,41 @@ def test_importing_the_cli_does_not_import_heavy_libraries() -> None:
     ],
 )
 def test_build_refuses_a_bad_source_date_epoch(here: Path, value: str, problem: str) -> None:
-    write(here, "sources/ok.md", OK)
-    r = CliRunner().invoke(cli, ["build", "-o", "out"], env={"SOURCE_DATE_EPOCH": value})
+    write_source(here, "sources/ok.md", OK)
+    r = cli("build", "-o", "out", env={"SOURCE_DATE_EPOCH": value})
     assert r.exit_code == 2, r.output
     assert f"SOURCE_DATE_EPOCH='{value}'" in r.output and problem in r.output
     assert "Traceback" not in r.output and not (here / "out").exists()
 
 
 def test_build_takes_a_good_source_date_epoch(here: Path) -> None:
-    write(here, "sources/ok.md", OK)
+    write_source(here, "sources/ok.md", OK)
     for value in ("1700000000", "  ", ""):
-        r = CliRunner().invoke(
-            cli, ["build", "--format", "apkg", "-o", "out"], env={"SOURCE_DATE_EPOCH": value}
-        )
+        r = cli("build", "--format", "apkg", "-o", "out", env={"SOURCE_DATE_EPOCH": value})
         assert r.exit_code == 0, r.output
 
 
 def test_a_folder_without_sources_is_an_error_for_check_and_build(here: Path) -> None:
     (here / "empty").mkdir()
     expected = "empty:1:1: P005 error: no sources found in empty (no .md or .markdown files)\n"
-    r = run("check", "empty")
+    r = cli("check", "empty")
     assert (r.exit_code, r.output) == (1, expected + "Found 1 error.\n")
-    r = run("build", "empty", "-o", "out")
+    r = cli("build", "empty", "-o", "out")
     assert r.exit_code == 1 and r.output.startswith(expected), r.output
     assert not (here / "out").exists()  # no lonely lock file
 
 
 def test_a_file_that_is_not_markdown_is_refused(here: Path) -> None:
-    write(here, "notes.txt", OK)
-    write(here, "decks/cardgen.lock", "{}\n")
+    write_source(here, "notes.txt", OK)
+    write_source(here, "decks/cardgen.lock", "{}\n")
     for path in ("notes.txt", "decks/cardgen.lock"):
         line = f"{path}:1:1: P006 error: not a Markdown source: a source's name ends in .md "
         line += "(or .markdown)\n"
-        r = run("check", path)
+        r = cli("check", path)
         assert (r.exit_code, r.output) == (1, line + "Found 1 error.\n")
-        r = run("build", path, "-o", "out")
+        r = cli("build", path, "-o", "out")
         assert r.exit_code == 1 and r.output.startswith(line), r.output
-        r = run("show", path)
+        r = cli("show", path)
         assert (r.exit_code, r.stdout, r.stderr) == (1, "", line + "Found 1 error.\n")
     assert not (here / "out").exists()
 
@@ -470,7 +449,7 @@ def test_a_file_name_that_is_not_utf8_is_located_not_a_traceback(here: Path) -> 
         pytest.skip("this file system refuses names that are not UTF-8")
     line = "s/\\xff.md:1:1: P007 error: file name is not valid UTF-8; rename it"
     for args in (["check", "s"], ["build", "s", "-o", "out"], ["show", os.fsdecode(raw)]):
-        r = CliRunner().invoke(cli, args)
+        r = cli(*args)
         assert r.exit_code == 1, r.output
         assert isinstance(r.exception, SystemExit), r.exception  # sys.exit(1), not a crash
         assert line in r.output.replace(str(here) + "/", ""), r.output
@@ -478,7 +457,7 @@ def test_a_file_name_that_is_not_utf8_is_located_not_a_traceback(here: Path) -> 
 
 
 def test_show_trap_previews_are_readable(here: Path) -> None:
-    write(
+    write_source(
         here,
         "t.md",
         """
@@ -494,7 +473,7 @@ def test_show_trap_previews_are_readable(here: Path) -> None:
         - No bold at all here.
         """,
     )
-    r = run("show", "t.md")
+    r = cli("show", "t.md")
     assert r.exit_code == 0, r.output
     traps = r.stdout.split("Traps: 3\n")[1].split("\n\n")[0].splitlines()
     assert traps == [
@@ -513,8 +492,8 @@ def test_show_trap_previews_are_readable(here: Path) -> None:
     ],
 )
 def test_card_size_hints_only_fit_the_paper(here: Path, args: list[str], hint: str) -> None:
-    write(here, "sources/ok.md", OK)
-    r = CliRunner().invoke(cli, ["build", "-o", "out", *args])
+    write_source(here, "sources/ok.md", OK)
+    r = cli("build", "-o", "out", *args)
     assert r.exit_code == 2, r.output
     assert "smaller than 30 mm" in r.output
     if hint:
@@ -525,8 +504,8 @@ def test_card_size_hints_only_fit_the_paper(here: Path, args: list[str], hint: s
 
 
 def test_back_offset_with_fold_is_bad_usage(here: Path) -> None:
-    write(here, "sources/ok.md", OK)
-    r = CliRunner().invoke(cli, ["build", "-o", "out", "--layout", "fold", "--back-offset", "5,5"])
+    write_source(here, "sources/ok.md", OK)
+    r = cli("build", "-o", "out", "--layout", "fold", "--back-offset", "5,5")
     assert r.exit_code == 2, r.output
     assert "--back-offset" in r.output and "duplex" in r.output
     assert not (here / "out").exists()
@@ -535,9 +514,9 @@ def test_back_offset_with_fold_is_bad_usage(here: Path) -> None:
 def test_help_and_readme_list_what_the_options_take() -> None:
     from cardgen.writers.pdf import NAMED_CARDS
 
-    check_help = run("check", "--help").output
+    check_help = cli("check", "--help").output
     assert "path:line:col: CODE severity: message" in " ".join(check_help.split())
-    build_help = " ".join(run("build", "--help").output.split())
+    build_help = " ".join(cli("build", "--help").output.split())
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     printing = readme.split("## Printing")[1].split("\n## ")[0]
     for name in NAMED_CARDS:
@@ -549,9 +528,9 @@ def test_help_and_readme_list_what_the_options_take() -> None:
 
 
 def test_duplicate_deck_id_points_at_the_id_line(here: Path) -> None:
-    write(here, "sources/a.md", "---\nid: same\nsource: x\n---\n# A\n\n- q → a\n")
-    write(here, "sources/b.md", "---\nsource: x\nid: same\n---\n# B\n\n- q → b\n")
-    r = run("check", "--ignore", "L", "sources")
+    write_source(here, "sources/a.md", "---\nid: same\nsource: x\n---\n# A\n\n- q → a\n")
+    write_source(here, "sources/b.md", "---\nsource: x\nid: same\n---\n# B\n\n- q → b\n")
+    r = cli("check", "--ignore", "L", "sources")
     assert r.exit_code == 1
     assert r.output.startswith("sources/b.md:3:1: P022 error: deck id 'same'"), r.output
 
@@ -559,7 +538,7 @@ def test_duplicate_deck_id_points_at_the_id_line(here: Path) -> None:
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"], ids=["bom", "le", "be"])
 def test_utf16_source_is_named_as_such(here: Path, encoding: str) -> None:
     (here / "u.md").write_bytes("# Title\n\n| a | b |\n|---|---|\n".encode(encoding))
-    r = run("check", "u.md")
+    r = cli("check", "u.md")
     assert (r.exit_code, r.output) == (
         1,
         "u.md:1:1: P002 error: file is UTF-16 text; save it as UTF-8\nFound 1 error.\n",
@@ -567,8 +546,8 @@ def test_utf16_source_is_named_as_such(here: Path, encoding: str) -> None:
 
 
 def test_build_refuses_an_empty_output_folder(here: Path) -> None:
-    write(here, "sources/a.md", "---\nid: a\nsource: x\n---\n# A\n\n- q → a\n")
-    r = run("build", "-o", "", "sources")
+    write_source(here, "sources/a.md", "---\nid: a\nsource: x\n---\n# A\n\n- q → a\n")
+    r = cli("build", "-o", "", "sources")
     assert r.exit_code == 2 and "is empty; give a folder" in r.output
     assert sorted(p.name for p in here.iterdir()) == ["sources"]  # nothing written
 
@@ -578,14 +557,14 @@ def test_build_refuses_an_empty_output_folder(here: Path) -> None:
 
 
 def test_a_source_named_twice_is_read_once(here: Path) -> None:
-    write(here, "sources/x.md", OK)
-    write(here, "sources/y.md", OK.replace("# Ok", "# Why"))
+    write_source(here, "sources/x.md", OK)
+    write_source(here, "sources/y.md", OK.replace("# Ok", "# Why"))
     for paths in (["sources/x.md", "sources/x.md"], ["sources/x.md", "sources/"]):
-        r = run("check", *paths)
+        r = cli("check", *paths)
         assert (r.exit_code, r.output) == (0, "All checks passed.\n"), paths
-    r = run("check", "sources/x.md", "./sources/../sources/x.md", "sources/x.md")
+    r = cli("check", "sources/x.md", "./sources/../sources/x.md", "sources/x.md")
     assert (r.exit_code, r.output) == (0, "All checks passed.\n")
-    r = run("build", "--format", "apkg", "-o", "out", "sources/x.md", "sources/")
+    r = cli("build", "--format", "apkg", "-o", "out", "sources/x.md", "sources/")
     assert r.exit_code == 0, r.output
     assert "P022" not in r.output
     assert sorted(p.name for p in (here / "out").glob("*.apkg")) == ["x.apkg", "y.apkg"]
@@ -600,22 +579,22 @@ def test_a_source_named_twice_is_read_once(here: Path) -> None:
     [("5", "a number (5)"), ("true", "true/false (true)"), ("[a, 2.5]", "a number (2.5)")],
 )
 def test_number_and_boolean_tags_are_p011(here: Path, value: str, what: str) -> None:
-    write(here, "t.md", OK.replace("source: x\n", f"source: x\ntags: {value}\n"))
-    r = run("check", "t.md")
+    write_source(here, "t.md", OK.replace("source: x\n", f"source: x\ntags: {value}\n"))
+    r = cli("check", "t.md")
     assert r.exit_code == 1, r.output
     assert r.output.startswith(
         f"t.md:3:1: P011 error: `tags` must be a list of non-empty strings: {what} is not a "
         "string; quote it to make it a tag\n"
     ), r.output
-    r = run("show", "--json", "t.md")
+    r = cli("show", "--json", "t.md")
     assert r.exit_code == 1 and r.stdout == ""
 
 
 def test_empty_ignore_is_bad_usage(here: Path) -> None:
-    write(here, "sources/ok.md", OK)
+    write_source(here, "sources/ok.md", OK)
     for value in ("", " ", ","):
         for command in ("check", "build"):
-            r = run(command, "--ignore", value, "sources")
+            r = cli(command, "--ignore", value, "sources")
             assert r.exit_code == 2, (command, value, r.output)
             assert "'--ignore'" in r.output and "is empty" in r.output, r.output
     assert not (here / "decks").exists()
@@ -623,16 +602,16 @@ def test_empty_ignore_is_bad_usage(here: Path) -> None:
 
 @pytest.mark.parametrize("value", ["nan,0", "0,NaN", "inf,0", "0,-inf"])
 def test_back_offset_must_be_finite_numbers(here: Path, value: str) -> None:
-    write(here, "sources/ok.md", OK)
-    r = run("build", "-o", "out", "--back-offset", value)
+    write_source(here, "sources/ok.md", OK)
+    r = cli("build", "-o", "out", "--back-offset", value)
     assert r.exit_code == 2, r.output
     assert "'--back-offset'" in r.output and "must be numbers of millimetres" in r.output
     assert "±30" not in r.output and not (here / "out").exists()
 
 
 def test_show_on_a_folder_says_it_takes_one_file(here: Path) -> None:
-    write(here, "sources/ok.md", OK)
-    r = run("show", "sources")
+    write_source(here, "sources/ok.md", OK)
+    r = cli("show", "sources")
     assert r.exit_code == 2, r.output
     assert "sources is a folder: `cardgen show` takes one source file" in r.output, r.output
     assert "cardgen show sources/ok.md" in r.output and "cardgen check sources" in r.output

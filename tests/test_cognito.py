@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -19,9 +18,7 @@ from cardgen.cards import build_cards
 from cardgen.model import Document
 from cardgen.source import parse_file
 
-from .conftest import COGNITO, SHARED_SEED
-
-SEED_COPY = Path(__file__).resolve().parent / "fixtures" / "seed" / SHARED_SEED.name
+from .conftest import COGNITO, SEED, SHARED_SEED
 
 
 @dataclass
@@ -38,7 +35,7 @@ class SeedPage:
 
 
 def read_seed() -> SeedPage:
-    lines = SEED_COPY.read_text(encoding="utf-8").split("\n")
+    lines = SEED.read_text(encoding="utf-8").split("\n")
     content = [line for line in lines if line.strip()]
     header_at = next(i for i, line in enumerate(content) if line.startswith("| Feature |"))
     assert content[header_at + 1] == "|---|---|---|"
@@ -84,7 +81,7 @@ def doc() -> Document:
 def test_committed_seed_copy_equals_the_shared_seed() -> None:
     if not SHARED_SEED.exists():
         pytest.skip("../shared/seed is not here (a fresh clone): the committed copy is used")
-    assert SEED_COPY.read_bytes() == SHARED_SEED.read_bytes()
+    assert SEED.read_bytes() == SHARED_SEED.read_bytes()
 
 
 def test_the_seed_is_read_as_expected(seed: SeedPage) -> None:

@@ -18,15 +18,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from cardgen.build import load
-from cardgen.cli import cli
 from cardgen.source import MAX_FRONT_MATTER_BYTES, MAX_SOURCE_LINES, document_json, parse_file
 
-from .conftest import COGNITO
+from .conftest import COGNITO, FIXTURES, anki_collection, anki_import, cli
 
-HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
+HOSTILE = FIXTURES / "hostile"
 SCENARIO = "\n\n## Decision tree\n\n- After the hostile part? → still read\n"
 
 
@@ -153,7 +151,7 @@ def test_corpus_outcome(tmp_path: Path, case: str) -> None:
     # Success means a document with facts and no error; a P error means nothing gets built.
     errors = [d for d in loaded.diagnostics if d.is_error]
     assert bool(errors) == bool(expected - {"P020", "P021"})
-    r = CliRunner().invoke(cli, ["check", "--ignore", "L", str(folder)])
+    r = cli("check", "--ignore", "L", str(folder))
     assert r.exit_code == (1 if errors else 0), r.output
     assert "Traceback" not in r.output
 
@@ -234,7 +232,7 @@ def hostile_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     src.mkdir()
     for name in ("html-everywhere.md", "typst-everywhere.md", "anki-syntax.md"):
         shutil.copy(HOSTILE / name, src / name)
-    r = CliRunner().invoke(cli, ["build", str(src), "-o", str(root / "out")])
+    r = cli("build", str(src), "-o", str(root / "out"))
     assert r.exit_code == 0, r.output
     return root / "out"
 
@@ -242,28 +240,14 @@ def hostile_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def rendered_cards(apkg_dir: Path, tmp: Path) -> list[tuple[str, str, str]]:
     """(tags, question HTML, answer HTML) of every card, as a real Anki collection renders it."""
     pytest.importorskip("anki.collection")
-    from anki.collection import (
-        Collection,
-        ImportAnkiPackageOptions,
-        ImportAnkiPackageRequest,
-    )
-    from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition as Update
-
-    col = Collection(str(tmp / "collection.anki2"))
-    try:
-        opts = ImportAnkiPackageOptions(
-            with_scheduling=False, update_notes=Update.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER
-        )
+    with anki_collection(tmp / "collection.anki2") as col:
         for apkg in sorted(apkg_dir.glob("*.apkg")):
-            req = ImportAnkiPackageRequest(package_path=str(apkg), options=opts)
-            col.import_anki_package(req)
+            anki_import(col, apkg)
         out = []
         for cid in col.find_cards(""):
             card = col.get_card(cid)
             out.append((" ".join(card.note().tags), card.question(), card.answer()))
         return out
-    finally:
-        col.close()
 
 
 def strip_css(rendered: str) -> str:

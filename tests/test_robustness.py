@@ -17,33 +17,41 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from click.testing import CliRunner
 
 from cardgen import lock as lockmod
 from cardgen.build import TMP_SUFFIX
-from cardgen.cli import cli
 from cardgen.writers.apkg import guid
 
-from .conftest import apkg_notes
+from .conftest import (
+    T0,
+    anki_collection,
+    anki_import,
+    apkg_notes,
+    cli,
+    fixture_text,
+    read_lock,
+    snapshot,
+)
 
 fcntl = pytest.importorskip("fcntl")  # POSIX: SIGKILL and flock
 pypdf = pytest.importorskip("pypdf")
 pytest.importorskip("anki.collection")
-from anki.collection import (  # noqa: E402
-    Collection,
-    ImportAnkiPackageOptions,
-    ImportAnkiPackageRequest,
-)
-from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition as Update  # noqa: E402
+if TYPE_CHECKING:
+    from anki.collection import Collection
 
-T0 = 1_700_000_000  # clock of the first build (in the past: Anki resets future mod times)
+# Every test here runs real `cardgen build` processes: killed, side by side, or waiting.
+pytestmark = pytest.mark.slow
+
 T1 = T0 + 3_600  # clock of every later build: the same clock twice is the hard case
 N_DECKS = 16  # sources in the kill test: 16 .apkg + 32 .pdf + the lock = 49 files
 LOCK = lockmod.LOCK_NAME
+DECK_TEMPLATE = fixture_text("build/deck-template.md")
 
 
 # --------------------------------------------------------------------------------------------
@@ -52,28 +60,7 @@ LOCK = lockmod.LOCK_NAME
 
 def source(i: int, rev: int) -> str:
     """Deck `i` at revision `rev`: each revision changes one row's value (3 notes, both PDFs)."""
-    return f"""---
-id: deck-{i:02d}
-source: Generated notes {i}
----
-
-# Deck {i}: Alpha{i} vs Beta{i}
-
-| Feature | Alpha{i} | Beta{i} | Exam tip |
-|---|---|---|---|
-| Storage | Keeps data in object buckets, revision {rev} | Keeps data in block volumes | Buckets |
-| Pricing | Pay per request made | Pay per provisioned gigabyte | |
-| Latency | Tens of milliseconds per call | Single-digit milliseconds | |
-| Scaling | Scales out automatically | Scales up by resizing | |
-
-## Traps
-
-- **Scope:** Alpha{i} is **regional**, Beta{i} is **zonal**.
-
-## Decision tree
-
-- Need shared files across many hosts? → Alpha{i}.
-"""
+    return DECK_TEMPLATE.format(i=i, rev=rev)
 
 
 def write_sources(folder: Path, decks: range, rev: int) -> None:
@@ -104,29 +91,18 @@ def run_ok(cwd: Path, *args: str, epoch: int = T1) -> str:
     return out
 
 
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
-
-
 def is_temp(name: str) -> bool:
     return name.startswith(".") and name.endswith(TMP_SUFFIX)
 
 
-def import_decks(col: Collection, apkgs) -> tuple[int, int, int, int]:
+def import_decks(col: Collection, apkgs: Iterable[Path]) -> tuple[int, int, int, int]:
     """Import with Anki's defaults; (new, updated, duplicate, conflicting) over all packages."""
-    opts = ImportAnkiPackageOptions(
-        with_scheduling=False,
-        update_notes=Update.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER,
-        update_notetypes=Update.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER,
-    )
-    totals = [0, 0, 0, 0]
+    new = updated = duplicate = conflicting = 0
     for apkg in apkgs:
-        log = col.import_anki_package(
-            ImportAnkiPackageRequest(package_path=str(apkg), options=opts)
-        ).log
-        for n, entries in enumerate((log.new, log.updated, log.duplicate, log.conflicting)):
-            totals[n] += len(entries)
-    return tuple(totals)  # type: ignore[return-value]
+        log = anki_import(col, apkg)
+        new, updated = new + len(log.new), updated + len(log.updated)
+        duplicate, conflicting = duplicate + len(log.duplicate), conflicting + len(log.conflicting)
+    return new, updated, duplicate, conflicting
 
 
 def package_mods(data: bytes) -> dict[str, int]:
@@ -143,7 +119,7 @@ def lock_mods(lock: lockmod.Lock, deck_id: str) -> dict[str, int]:
 
 def assert_lock_matches_decks(decks: Path) -> lockmod.Lock:
     """Every deck in the folder carries exactly the notes and mod times the lock records."""
-    lock = lockmod.parse((decks / LOCK).read_text(encoding="utf-8"))
+    lock = read_lock(decks)
     apkgs = sorted(decks.glob("*.apkg"))
     assert {p.stem for p in apkgs} == set(lock.decks)
     for p in apkgs:
@@ -180,16 +156,12 @@ def test_failed_build_writes_nothing(tmp_path: Path) -> None:
     (tmp_path / "sources" / "deck-03.md").write_text(source(3, 2), encoding="utf-8")
     (tmp_path / "decks" / "deck-02.apkg").unlink()
     (tmp_path / "decks" / "deck-02.apkg").mkdir()
-    before = snapshot_files(tmp_path / "decks")
+    before = snapshot(tmp_path / "decks")
     proc = cardgen(tmp_path, "build", "--format", "apkg")
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 1 and "Traceback" not in err
     assert "decks/deck-02.apkg:1:1: B002 error:" in out
-    assert snapshot_files(tmp_path / "decks") == before
-
-
-def snapshot_files(folder: Path) -> dict[str, bytes | None]:
-    return {p.name: p.read_bytes() if p.is_file() else None for p in sorted(folder.iterdir())}
+    assert snapshot(tmp_path / "decks") == before
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,8 +194,7 @@ def refs(tmp_path_factory) -> Refs:
         for i in range(N_DECKS):
             assert_pdf(version[f"deck-{i:02d}.sheet.pdf"], i)
             assert_pdf(version[f"deck-{i:02d}.cards.pdf"], i)
-    col = Collection(str(root / "collection.anki2"))
-    try:
+    with anki_collection(root / "collection.anki2") as col:
         for version, expect in ((v1, "new"), (v2, "updated")):
             folder = root / f"import-{expect}"
             folder.mkdir()
@@ -234,8 +205,6 @@ def refs(tmp_path_factory) -> Refs:
                 assert new == col.note_count() and updated == conflicting == 0
             else:  # the Storage row's 3 notes per deck
                 assert (new, updated, conflicting) == (0, 3 * N_DECKS, 0)
-    finally:
-        col.close()
     return Refs(root, v1, v2)
 
 
@@ -307,7 +276,7 @@ def check_state(decks: Path, refs: Refs) -> dict[str, str]:
         data = (decks / name).read_bytes()
         assert data in (refs.v1[name], refs.v2[name]), f"{name} is partial or foreign"
         state[name] = "new" if data == refs.v2[name] else "old"
-    lockmod.parse((decks / LOCK).read_text(encoding="utf-8"))
+    read_lock(decks)
     if state[LOCK] == "old":
         ahead = [n for n in outputs if n.endswith(".apkg") and state[n] == "new"]
         assert not ahead, f"decks newer than the lock: {ahead}"
@@ -343,12 +312,9 @@ def test_killed_build_leaves_old_or_new_complete_files(refs: Refs, tmp_path: Pat
 
     # The apkg files of a mixed state import into Anki (partial files would not).
     mixed = workspaces[3] / "decks"
-    col = Collection(str(tmp_path / "mixed.anki2"))
-    try:
+    with anki_collection(tmp_path / "mixed.anki2") as col:
         new, _updated, _dup, conflicting = import_decks(col, sorted(mixed.glob("*.apkg")))
         assert new == col.note_count() > 0 and conflicting == 0
-    finally:
-        col.close()
 
     # Building again after the kill gives exactly the complete new version, temp files gone
     # (the "lock written" state: the lock is new, most decks old).
@@ -368,8 +334,7 @@ def test_rebuild_after_a_kill_loses_no_update_and_duplicates_nothing(tmp_path: P
     write_sources(tmp_path / "sources", range(n), rev=1)
     run_ok(tmp_path, "build", "--format", "apkg", epoch=T0)
     decks = tmp_path / "decks"
-    col = Collection(str(tmp_path / "collection.anki2"))
-    try:
+    with anki_collection(tmp_path / "collection.anki2") as col:
         import_decks(col, sorted(decks.glob("*.apkg")))
         notes = col.note_count()
         write_sources(tmp_path / "sources", range(n), rev=2)
@@ -394,8 +359,6 @@ def test_rebuild_after_a_kill_loses_no_update_and_duplicates_nothing(tmp_path: P
         assert len(storage) == 3 * n
         stale = [nt.guid for nt in storage if "revision 3" not in " ".join(nt.fields)]
         assert not stale, f"{len(stale)} notes lost their update"
-    finally:
-        col.close()
 
 
 # --------------------------------------------------------------------------------------------
@@ -416,12 +379,9 @@ def test_concurrent_builds_are_serialised(tmp_path: Path) -> None:
     assert not [n for n in os.listdir(decks) if is_temp(n)], (os.listdir(decks), outs)
     lock = assert_lock_matches_decks(decks)
     assert set(lock.decks) == {f"deck-{i:02d}" for i in range(16)}
-    col = Collection(str(tmp_path / "collection.anki2"))
-    try:
+    with anki_collection(tmp_path / "collection.anki2") as col:
         new, _updated, _dup, conflicting = import_decks(col, sorted(decks.glob("*.apkg")))
         assert new == col.note_count() == 16 * 22 and conflicting == 0
-    finally:
-        col.close()
 
     # Same sources, edited, built twice at once with different clocks: one build writes, the
     # other then finds everything up to date; the lock still matches every deck.
@@ -495,34 +455,28 @@ def damaged(good: bytes, name: str) -> tuple[bytes, int, int]:
     return "\n".join(lines).encode(), line, col
 
 
-def test_damaged_lock_is_a_located_error_and_reset_lock_rebuilds(tmp_path: Path) -> None:
+def test_damaged_lock_is_a_located_error_and_reset_lock_rebuilds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_sources(tmp_path / "sources", range(2), rev=1)
     run_ok(tmp_path, "build", "--format", "apkg", epoch=T0)
     decks = tmp_path / "decks"
-    col = Collection(str(tmp_path / "collection.anki2"))
-    try:
+    with anki_collection(tmp_path / "collection.anki2") as col:
         import_decks(col, sorted(decks.glob("*.apkg")))
         notes = col.note_count()
-    finally:
-        col.close()
     good = (decks / LOCK).read_bytes()
-    runner = CliRunner()
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        for name, words in DAMAGED.items():
-            data, line, col_ = damaged(good, name)
-            (decks / LOCK).write_bytes(data)
-            before = snapshot(decks)
-            result = runner.invoke(cli, ["build", "--format", "apkg"])
-            assert result.exit_code == 1 and isinstance(result.exception, SystemExit), name
-            first = result.output.splitlines()[0]
-            assert first.startswith(f"decks/{LOCK}:{line}:{col_}: B010 error: "), (name, first)
-            assert words in first and "--reset-lock" in first, (name, first)
-            assert "Nothing was written." in result.output
-            assert snapshot(decks) == before, name
-    finally:
-        os.chdir(cwd)
+    monkeypatch.chdir(tmp_path)
+    for name, words in DAMAGED.items():
+        data, line, col_ = damaged(good, name)
+        (decks / LOCK).write_bytes(data)
+        before = snapshot(decks)
+        result = cli("build", "--format", "apkg")
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), name
+        first = result.output.splitlines()[0]
+        assert first.startswith(f"decks/{LOCK}:{line}:{col_}: B010 error: "), (name, first)
+        assert words in first and "--reset-lock" in first, (name, first)
+        assert "Nothing was written." in result.output
+        assert snapshot(decks) == before, name
 
     # A real process on binary garbage: one line, no traceback; then --reset-lock rebuilds.
     (decks / LOCK).write_bytes((decks / "deck-00.apkg").read_bytes())  # a deck copied over it
@@ -533,12 +487,10 @@ def test_damaged_lock_is_a_located_error_and_reset_lock_rebuilds(tmp_path: Path)
     run_ok(tmp_path, "build", "--format", "apkg", "--reset-lock", epoch=T1)
     lock = assert_lock_matches_decks(decks)
     assert {e.mod for d in lock.decks.values() for e in d.notes.values()} == {T1}
-    col = Collection(str(tmp_path / "collection.anki2"))
-    try:  # every note updated once, none duplicated
+    # Every note updated once, none duplicated.
+    with anki_collection(tmp_path / "collection.anki2") as col:
         new, updated, _dup, conflicting = import_decks(col, sorted(decks.glob("*.apkg")))
         assert (new, updated, conflicting) == (0, notes, 0) and col.note_count() == notes
-    finally:
-        col.close()
 
 
 # --------------------------------------------------------------------------------------------
