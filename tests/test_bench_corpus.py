@@ -9,9 +9,9 @@ import pypdf
 
 from bench import corpus, floors
 from bench.run import prepare_data, typst_floor_engine
-from cardgen.build import load
 from cardgen.cards import build_cards
 from cardgen.markdown import markdown
+from cardgen.pipeline import check as check_sources
 from cardgen.source import parse_file
 
 from .conftest import snapshot
@@ -48,8 +48,8 @@ def test_corpus_parses_cleanly_with_the_promised_shape(tmp_path: Path) -> None:
         assert all(s.subject in names for s in doc.scenarios)
         kinds = {c.kind for c in build_cards(doc)}
         assert kinds == {"forward", "identify", "compare", "cloze", "scenario"}
-    # the whole load (parse, cross-source checks, lint) finds no error either
-    assert load([tmp_path]).errors == []
+    # the whole check (parse, cross-source checks, lint) finds no error either
+    assert check_sources([tmp_path]).errors == []
 
 
 def test_edit_changes_one_value_and_does_not_accumulate(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from cardgen.build import load
+from cardgen.pipeline import check as check_sources
 from cardgen.source import MAX_FRONT_MATTER_BYTES, MAX_SOURCE_LINES, document_json, parse_file
 
 from .conftest import COGNITO, FIXTURES, anki_collection, anki_import, cli
@@ -143,13 +143,13 @@ def test_corpus_outcome(tmp_path: Path, case: str) -> None:
     folder = tmp_path / "sources"
     folder.mkdir()
     make(folder)
-    loaded = load([folder])
-    codes = {d.code for d in loaded.diagnostics if d.code.startswith("P")}
-    assert codes == expected, [d.format() for d in loaded.diagnostics]
-    for d in loaded.diagnostics:
+    checked = check_sources([folder])
+    codes = {d.code for d in checked.diagnostics if d.code.startswith("P")}
+    assert codes == expected, [d.format() for d in checked.diagnostics]
+    for d in checked.diagnostics:
         assert d.loc.line >= 1 and d.loc.col >= 1 and len(d.message) < 300, d
     # Success means a document with facts and no error; a P error means nothing gets built.
-    errors = [d for d in loaded.diagnostics if d.is_error]
+    errors = [d for d in checked.diagnostics if d.is_error]
     assert bool(errors) == bool(expected - {"P020", "P021"})
     r = cli("check", "--ignore", "L", str(folder))
     assert r.exit_code == (1 if errors else 0), r.output

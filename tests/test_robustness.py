@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from cardgen import lock as lockmod
-from cardgen.build import TMP_SUFFIX
+from cardgen.fsutil import TMP_SUFFIX
 from cardgen.writers.apkg import guid
 
 from .conftest import (
