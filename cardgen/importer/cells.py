@@ -297,23 +297,23 @@ def _whole_label(fc: _FirstCell, score: float) -> Split:
 
 def _label_and_tip(fc: _FirstCell, k: int, score: float) -> Split:
     """The reading of the first `k` words as the label and the rest as the tip."""
+    lead_in, strong_lead_in = _tip_lead_in(fc, k)
     opening, strong_opening = _tip_opening(fc, k)
     phrase, strong_phrase, weak = _tip_phrase(fc, k)
-    strong = (strong_opening or strong_phrase) and not weak
+    strong = (strong_lead_in or strong_opening or strong_phrase) and not weak
     head = fc.cell[: fc.toks[k - 1][2]].strip()
     tail = fc.cell[fc.toks[k][1] :].strip()
     # every part of the score is a whole number: the sum is the same in any order
-    return Split(head, tail, score + opening + phrase, strong, k)
+    return Split(head, tail, score + lead_in + opening + phrase, strong, k)
 
 
-def _tip_opening(fc: _FirstCell, k: int) -> tuple[int, bool]:
-    """How well the words from `k` on start a tip, by their form: a quote, a lead-in ending in
-    a colon, a subject's name, an opener, a quantity. Returns (score, backed by evidence)."""
+def _tip_lead_in(fc: _FirstCell, k: int) -> tuple[int, bool]:
+    """How well the words from `k` on start a tip by the way it is led in: a quote, a bracket,
+    a lead-in ending in a colon (`Scenario:`), a label ending in one. Returns (score, backed
+    by evidence)."""
     words, n, label = fc.words, len(fc.words), fc.words[:k]
     first = words[k]
     shape = row_kind(first)
-    nxt = words[k + 1] if k + 1 < n else ""
-    nxt_lower = bool(nxt) and nxt[:1] not in "([{" and row_kind(nxt) in ("low", "conn")
     score, strong = 0, False
     if first[:1] in QUOTES:
         score, strong = score + 5, True
@@ -335,6 +335,18 @@ def _tip_opening(fc: _FirstCell, k: int) -> tuple[int, bool]:
         else:
             score += 5 if fc.colon_labels else -5
             strong = strong or fc.colon_labels
+    return score, strong
+
+
+def _tip_opening(fc: _FirstCell, k: int) -> tuple[int, bool]:
+    """How well the words from `k` on start a tip by their first words: a subject's name, an
+    opener (`This`, `If`), a quantity, a lower-case word next. Returns (score, backed by
+    evidence)."""
+    words, n, label = fc.words, len(fc.words), fc.words[:k]
+    first = words[k]
+    nxt = words[k + 1] if k + 1 < n else ""
+    nxt_lower = bool(nxt) and nxt[:1] not in "([{" and row_kind(nxt) in ("low", "conn")
+    score, strong = 0, False
     if any(words[k : k + len(nm)] == nm for nm in fc.names):
         score, strong = score + 5, True
     elif fc.vocab and core(first).lower() in fc.vocab:
@@ -345,7 +357,8 @@ def _tip_opening(fc: _FirstCell, k: int) -> tuple[int, bool]:
     # a number with its unit, then words (`5 PiB accounts are …`): the quantity opens the tip;
     # a label does not end between a number and its unit (`Max Size 5 | PiB …`)
     quantity = QUANTITY.match(" ".join(words[k : k + 2]))
-    if quantity and shape == "num" and k + 2 < n and row_kind(words[k + 2]) in ("low", "conn"):
+    numeric = row_kind(first) == "num"
+    if quantity and numeric and k + 2 < n and row_kind(words[k + 2]) in ("low", "conn"):
         score, strong = score + 3, True
     if QUANTITY.fullmatch(f"{label[-1]} {first}"):
         score -= 4

@@ -140,20 +140,7 @@ def _read_row(state: ImportState, table: Table, start: int, open_end: bool, tabb
         and _CLOSING_PIPE.search(text)
     ):
         found.append(("", len(text.rstrip()) + 1))
-    j = start
-    while len(found) < ncols and j + 1 < len(lines) and lines[j + 1].strip():
-        if tabbed:
-            # a cell broken over lines: the next line goes on with that cell
-            if "\t" not in lines[j + 1]:
-                break
-            joined = text.rstrip(" ") + " " + lines[j + 1].lstrip(" ")
-        else:
-            joined = text.rstrip() + " " + lines[j + 1].strip()
-        if len(cells(joined)) > ncols:
-            break
-        text = joined
-        j += 1
-        found = cells(text)
+    j, found = _join_broken_row(lines, start, found, ncols, tabbed)
     state.table_lines.update(range(start, j + 1))
     values = [c for c, _ in found]
     missing = max(0, ncols - len(values))
@@ -173,6 +160,29 @@ def _read_row(state: ImportState, table: Table, start: int, open_end: bool, tabb
         )
     table.rows.append(Row(start + 1, values, [], missing))
     return j + 1
+
+
+def _join_broken_row(
+    lines: list[str], start: int, found: list[tuple[str, int]], ncols: int, tabbed: bool
+) -> tuple[int, list[tuple[str, int]]]:
+    """A row short of cells that runs over the next lines: its last line (0-based) and its
+    cells with those lines joined, as long as they do not make too many cells."""
+    text = lines[start]
+    j = start
+    while len(found) < ncols and j + 1 < len(lines) and lines[j + 1].strip():
+        if tabbed:
+            # a cell broken over lines: the next line goes on with that cell
+            if "\t" not in lines[j + 1]:
+                break
+            joined = text.rstrip(" ") + " " + lines[j + 1].lstrip(" ")
+        else:
+            joined = text.rstrip() + " " + lines[j + 1].strip()
+        if len(cells(joined)) > ncols:
+            break
+        text = joined
+        j += 1
+        found = cells(text)
+    return j, found
 
 
 def register_table(state: ImportState, t: Table) -> None:
