@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 
 from cardgen.cli import cli
 from cardgen.diagnostics import REGISTRY
-from cardgen.importer import _strip_emoji, _yaml_scalar, decode_page, import_page, title_slug
+from cardgen.importer import decode_page, import_page, title_slug
+from cardgen.importer.emit import yaml_scalar
+from cardgen.importer.words import strip_emoji
 from cardgen.source import document_json, parse_file, parse_text
 from tests.conftest import COGNITO, SEED, fuzz_settings
 
@@ -488,12 +490,12 @@ def test_front_matter_values_read_back_and_stay_readable(value: str):
     value = " ".join(value.split())  # what the importer gives: one line, no outer spaces
     if not value:
         return
-    text = f"---\nid: x\ndeck: {_yaml_scalar(value)}\n---\n\n# T\n"
+    text = f"---\nid: x\ndeck: {yaml_scalar(value)}\n---\n\n# T\n"
     doc, diags = parse_text(text, "o.md")
     assert doc is not None and doc.deck == value, [d.format() for d in diags]
     # emoji, accents and other printable text are written as they are, not as \u escapes
     if all(ch.isprintable() and ch not in "\u2028\u2029\ufeff" for ch in value):
-        assert "\\u" not in _yaml_scalar(value).replace("\\\\", "")
+        assert "\\u" not in yaml_scalar(value).replace("\\\\", "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -867,7 +869,7 @@ def test_a_warning_heading_over_traps_is_one_heading_never_an_empty_one(heading:
     )
     markdown, _ = import_page(page, "p.txt")
     headings = re.findall(r"^## .*$", markdown, re.M)
-    assert headings == ["## Comparison", f"## {_strip_emoji(heading)} — exam traps"]
+    assert headings == ["## Comparison", f"## {strip_emoji(heading)} — exam traps"]
     assert [t["title"] for t in facts(markdown)["traps"]] == ["CRITICAL", "", ""]
     # any heading over traps only gets the traps, not an empty section and one of our own
     only = page.replace(heading, "Key points").rsplit("\n", 3)[0] + "\n"
