@@ -289,7 +289,7 @@ class _Outcome:
     lint_diags: list[Diagnostic] = field(default_factory=list)
     write_diags: list[Diagnostic] = field(default_factory=list)
     report: DeckReport | None = None
-    deck_lock: str | None = None  # packed (lock.pack)
+    deck_lock: Any = None  # lock.DeckLock
     outputs: list[_Output] = field(default_factory=list)
     images: list[tuple[str, str, str]] = field(default_factory=list)  # (path, resolved, sha)
     data: dict[Path, bytes] = field(default_factory=dict)  # keep_bytes only
@@ -302,7 +302,7 @@ class _Outcome:
 
 
 _CTX: _Context | None = None
-_PREVIOUS: Any = {}  # deck id -> lock.DeckLock: lock.Decks, or a _DeckFile in a worker
+_PREVIOUS: Any = None  # lock.DeckSource: the lock read, or a lock.DeckStore in a worker
 
 
 def _init_worker(ctx: _Context, previous: Any) -> None:
@@ -344,7 +344,7 @@ def _deck_job(file: Path, shown: str) -> _Outcome:
                 lockmod.Spec(c.key, c.hash, c.model, c.cards, facts.get(c.key, ()))
                 for c in contents
             ]
-            previous_deck = _PREVIOUS.get(doc.id)
+            previous_deck = _PREVIOUS.deck(doc.id)
             plan = lockmod.reconcile(specs, previous_deck, ctx.clock)
             plan.deck.since = lockmod.deck_since(previous_deck, ctx.clock)
             if ctx.forget_removed:
@@ -368,7 +368,7 @@ def _deck_job(file: Path, shown: str) -> _Outcome:
             del data
             del notes, packed
             plan.deck.source = _lock_relative(file, ctx.out_dir)
-            out.deck_lock = lockmod.pack(plan.deck)
+            out.deck_lock = plan.deck
             report.notes = len(plan.notes)
             report.cards = n_cards
             report.new = plan.count("new")
@@ -411,53 +411,6 @@ def _deck_job(file: Path, shown: str) -> _Outcome:
             )
         )
     return out
-
-
-class _DeckFile:
-    """The decks of the lock this build read, packed, in a temp file: a worker reads only the
-    deck it builds, so that no worker holds the whole lock (23 MB for 1,000 decks)."""
-
-    def __init__(self, path: str, index: dict[str, tuple[int, int]]) -> None:
-        self.path, self.index = path, index
-
-    def get(self, deck_id: str) -> Any:
-        from cardgen import lock as lockmod
-
-        at = self.index.get(deck_id)
-        if at is None:
-            return None
-        with open(self.path, "rb") as fh:
-            fh.seek(at[0])
-            return lockmod.unpack(fh.read(at[1]).decode("utf-8"))
-
-
-@contextlib.contextmanager
-def _deck_file(decks: Any, folder: Path | None) -> Iterator[Any]:
-    """A `_DeckFile` of `decks` (lock.Decks) for the workers, removed afterwards; `decks`
-    itself when there are none, or when no temp file can be written. It is written to the
-    output folder (`folder`), where the next build removes it if this one is killed, or to
-    the temp folder when there is none (`--check` writes nothing into the output folder)."""
-    path = ""
-    index: dict[str, tuple[int, int]] = {}
-    try:
-        if decks:
-            fd, path = tempfile.mkstemp(prefix=".cardgen-decks.", suffix=TMP_SUFFIX, dir=folder)
-            offset = 0
-            with os.fdopen(fd, "wb") as fh:
-                for deck_id in decks:
-                    data = decks.packed(deck_id).encode("utf-8")
-                    fh.write(data)
-                    index[deck_id] = (offset, len(data))
-                    offset += len(data)
-    except OSError:
-        if path:
-            Path(path).unlink(missing_ok=True)
-        path = ""
-    try:
-        yield _DeckFile(path, index) if path else decks
-    finally:
-        if path:
-            Path(path).unlink(missing_ok=True)
 
 
 def _emit(out: _Outcome, path: Path, data: bytes, ctx: _Context) -> None:
@@ -542,7 +495,7 @@ def _build_into(
         keys = [cache.source_key(f, s, options_fp) for f, s in zip(files, shown)]
         hits = cache.lookup(
             [(s, k) for s, k in zip(shown, keys)],
-            lambda doc_id: lockmod.deck_digest(previous.decks.packed(doc_id)),
+            previous.digest,
             out_dir,
         )
         for i, entry in enumerate(hits):
@@ -568,7 +521,7 @@ def _build_into(
     jobs = max(1, min(opts.jobs or os.cpu_count() or 1, len(todo)))
     try:
         if jobs == 1:
-            _init_worker(ctx, previous.decks)
+            _init_worker(ctx, previous)
             for i in todo:
                 if progress:
                     progress(done, total, shown[i])
@@ -581,7 +534,7 @@ def _build_into(
             # spawn: workers start clean (a fork would inherit Typst's threads, if this process
             # already compiled, and could deadlock in them)
             with (
-                _deck_file(previous.decks, None if ctx.check else out_dir) as decks,
+                lockmod.DeckStore.spill(previous, None if ctx.check else out_dir) as decks,
                 ProcessPoolExecutor(
                     jobs,
                     mp_context=multiprocessing.get_context("spawn"),
@@ -694,10 +647,9 @@ def _finish(
     deck_locks = []
     if ctx.want_apkg:
         for o in kept:
-            deck = o.deck_lock if not o.cached else previous.decks.packed(o.doc_id)
-            if deck is not None:
-                deck_locks.append((o.doc_id, deck))
-    new_lock = lockmod.merged(previous, deck_locks, models) if ctx.want_apkg else None
+            if o.deck_lock is not None and not o.cached:  # a cached deck: as it was
+                deck_locks.append((o.doc_id, o.deck_lock))
+    new_lock = previous.merged(deck_locks, models) if ctx.want_apkg else None
     if new_lock is not None:
         gone = _sourceless_decks(new_lock, kept, out_dir)
         moved = _deck_identity_warnings(gone, kept, previous, out_dir, opts.forget_removed)
@@ -707,7 +659,7 @@ def _finish(
             return result
         if opts.forget_removed:
             for deck_id in gone:
-                del new_lock.decks[deck_id]
+                new_lock.drop(deck_id)
             result.forgotten_decks = sorted(gone)
         result.diagnostics.sort(key=sort_key)
     lock_changed = new_lock is not None and not _holds(lock_path, _lock_chunks(new_lock))
@@ -727,8 +679,12 @@ def _finish(
                 and (
                     o.cached
                     or not ctx.want_apkg
-                    or lockmod.deck_digest(o.deck_lock)
-                    == lockmod.deck_digest(previous.decks.packed(o.doc_id))
+                    or (
+                        lockmod.deck_digest(o.doc_id, o.deck_lock)
+                        if o.deck_lock is not None
+                        else ""
+                    )
+                    == previous.digest(o.doc_id)
                 )
             }
             _remember(cache, outcomes, keys, kept, fresh)
@@ -794,15 +750,13 @@ def _sourceless_decks(lock: Any, kept: list[_Outcome], out_dir: Path) -> dict[st
     A deck counts as gone only when the folder its source was in is still there: if that
     folder is missing too, the output folder may have moved, and nothing can be said. Decks
     without a recorded source (a lock written before decks recorded theirs) never count."""
-    from cardgen import lock as lockmod
-
     built = {o.doc_id for o in kept}
     builds = {_lock_relative(o.file, out_dir): o.doc_id for o in kept}
     gone: dict[str, str] = {}
-    for deck_id in sorted(lock.decks):
+    for deck_id in lock:
         if deck_id in built:
             continue
-        source = lockmod.packed_source(lock.decks.packed(deck_id) or "")
+        source = lock.source(deck_id)
         if not source:
             continue
         shown = _source_shown(source, out_dir)
@@ -834,29 +788,30 @@ def _deck_identity_warnings(
 
     rebuilt = [o for o in kept if o.deck_lock is not None and not o.cached]
     displaced = dict(gone)  # deck id -> why its facts are not where they were
-    old_facts: dict[str, set[str]] = {}
+    old_facts: dict[str, frozenset[str]] = {}
 
-    def before(deck_id: str) -> set[str]:
+    def before(deck_id: str) -> frozenset[str]:
         if deck_id not in old_facts:
-            old_facts[deck_id] = lockmod.packed_facts(previous.decks.packed(deck_id) or "")
+            old_facts[deck_id] = previous.facts(deck_id)
         return old_facts[deck_id]
 
-    now: dict[str, set[str]] = {o.doc_id: lockmod.packed_facts(o.deck_lock) for o in rebuilt}
+    now = {o.doc_id: lockmod.deck_facts(o.deck_lock) for o in rebuilt}
     for o in rebuilt:
-        old = before(o.doc_id) if o.doc_id in previous.decks else set()
+        old = before(o.doc_id) if o.doc_id in previous else frozenset()
         if len(old) >= 2 and len(now[o.doc_id] & old) * 2 < len(old):
             displaced[o.doc_id] = f"which now has other facts (from {o.shown})"
     if not displaced:
         return []
     for o in kept:  # decks skipped by the cache may hold moved facts too
         if o.doc_id not in now and o.doc_id:
-            now[o.doc_id] = lockmod.packed_facts(
-                o.deck_lock or previous.decks.packed(o.doc_id) or ""
+            now[o.doc_id] = (
+                lockmod.deck_facts(o.deck_lock)
+                if o.deck_lock is not None
+                else previous.facts(o.doc_id)
             )
 
     def born(deck_id: str) -> int:  # a deck new in this build is the newest
-        packed = previous.decks.packed(deck_id)
-        return lockmod.packed_born(packed) if packed else lockmod.MAX_MOD
+        return previous.since(deck_id) if deck_id in previous else lockmod.MAX_MOD
 
     out: list[Diagnostic] = []
     held: set[str] = set()
@@ -867,7 +822,7 @@ def _deck_identity_warnings(
         # Only an older deck's facts count: a newer one holding the same facts is a copy made
         # meanwhile (a renamed file, imported before its `id:` was put back). Between decks as
         # old as each other (first built together), only facts that moved count.
-        mine_before = before(o.doc_id) if o.doc_id in previous.decks else set()
+        mine_before = before(o.doc_id) if o.doc_id in previous else frozenset()
         mine_born = born(o.doc_id)
         moved: dict[str, int] = {}
         for d in displaced:
@@ -948,7 +903,9 @@ def _remember(cache: BuildCache, outcomes, keys, kept, fresh: set[str]) -> None:
             "doc_id": o.doc_id,
             "deck": o.report.deck,
             "loc": [o.doc_loc.path, o.doc_loc.line, o.doc_loc.col],
-            "deck_lock": lockmod.deck_digest(o.deck_lock) if o.deck_lock is not None else "",
+            "deck_lock": (
+                lockmod.deck_digest(o.doc_id, o.deck_lock) if o.deck_lock is not None else ""
+            ),
             "load_diags": [_diag_json(d) for d in o.parse_diags + o.lint_diags],
             "write_diags": [_diag_json(d) for d in o.write_diags],
             "outputs": [[out.path.name, out.sha, out.size] for out in o.outputs],
@@ -1031,7 +988,7 @@ def _holds(path: Path, chunks: Iterable[bytes]) -> bool:
 def _lock_chunks(lock: Any) -> Iterator[bytes]:
     from cardgen import lock as lockmod
 
-    return (chunk.encode("utf-8") for chunk in lockmod.dump_chunks(lock))
+    return lockmod.chunks(lock)
 
 
 def _read_images(doc: Document) -> tuple[dict[str, bytes], list[Diagnostic]]:
