@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from cardgen.diagnostics import Diagnostic, diag
-from cardgen.lock.fingerprints import deck_facts
+from cardgen.lock.fingerprints import note_fact
 from cardgen.lock.model import MAX_MOD, DeckLock, Entry
 from cardgen.model import Loc
 from cardgen.source import MAX_SOURCE_BYTES
@@ -68,6 +68,9 @@ SPILL_SUFFIX = ".cardgen-tmp"  # a build removes stale files ending so (a killed
 
 _HEADER = json.dumps({"format": LOCK_FORMAT, "version": LOCK_VERSION}) + "\n"
 _TAGS = ("deck", "note", "removed", "notetype")  # what a line can be
+_DECODER = json.JSONDecoder()
+_encode_str = json.JSONEncoder(ensure_ascii=False).encode
+_encode_fields = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 class LockError(ValueError):
@@ -120,8 +123,14 @@ class Lock:
 
     def facts(self, deck_id: str) -> frozenset[str]:
         """What the deck's notes teach (`fingerprints.deck_facts`); empty when absent."""
-        deck = self.deck(deck_id)
-        return deck_facts(deck) if deck is not None else frozenset()
+        block = self._decks.get(deck_id)
+        if block is None:
+            return frozenset()
+        return frozenset(
+            note_fact(obj["facts"][0] if "facts" in obj else "", obj["hash"])
+            for obj in _decoded(block)
+            if "note" in obj
+        )
 
     def source(self, deck_id: str) -> str:
         """The deck's source file as recorded ("" when none is, or the deck is absent)."""
@@ -195,23 +204,28 @@ def deck_digest(deck_id: str, deck: DeckLock) -> str:
 
 def _line(tag: str, key: str, fields: Mapping[str, object]) -> str:
     """One line: what it is and its key first, then its fields, sorted."""
-    head = f'{{"{tag}": {json.dumps(key, ensure_ascii=False)}'
+    head = f'{{"{tag}": {_encode_str(key)}'
     if not fields:
         return head + "}\n"
-    return head + ", " + json.dumps(fields, sort_keys=True, ensure_ascii=False)[1:] + "\n"
+    return head + ", " + _encode_fields(fields)[1:] + "\n"
 
 
-def _entry_fields(e: Entry) -> dict[str, object]:
-    out: dict[str, object] = {"hash": e.hash, "mod": e.mod}
-    if e.model != "qa":
-        out["model"] = e.model
+def _entry_line(tag: str, key: str, e: Entry) -> str:
+    """An entry's line (`_line` of its fields, written out: the fields in sorted order, those at
+    their default left out)."""
+    parts = [f'{{"{tag}": {_encode_str(key)}']
     if e.cards != 1:
-        out["cards"] = e.cards
-    if e.identity:
-        out["identity"] = e.identity
+        parts.append(f', "cards": {e.cards}')
     if e.facts:
-        out["facts"] = list(e.facts)
-    return out
+        parts.append(f', "facts": [{", ".join(map(_encode_str, e.facts))}]')
+    parts.append(f', "hash": {_encode_str(e.hash)}')
+    if e.identity:
+        parts.append(f', "identity": {_encode_str(e.identity)}')
+    parts.append(f', "mod": {e.mod}')
+    if e.model != "qa":
+        parts.append(f', "model": {_encode_str(e.model)}')
+    parts.append("}\n")
+    return "".join(parts)
 
 
 def _deck_line(deck_id: str, deck: DeckLock) -> str:
@@ -229,8 +243,8 @@ def encode_deck(deck_id: str, deck: DeckLock) -> bytes:
     """A deck's lines as the file holds them: canonical, so equal decks encode equal. Raises
     ValueError (UnicodeEncodeError) for a string that is not text (a lone surrogate)."""
     lines = [_deck_line(deck_id, deck)]
-    lines += [_line("note", k, _entry_fields(deck.notes[k])) for k in sorted(deck.notes)]
-    lines += [_line("removed", k, _entry_fields(deck.removed[k])) for k in sorted(deck.removed)]
+    lines += [_entry_line("note", k, deck.notes[k]) for k in sorted(deck.notes)]
+    lines += [_entry_line("removed", k, deck.removed[k]) for k in sorted(deck.removed)]
     return "".join(lines).encode("utf-8")
 
 
@@ -239,7 +253,7 @@ def chunks(lock: Lock) -> Iterator[bytes]:
     a lock of 1,000 decks is compared with the file on disk and written without one big
     string."""
     head = _HEADER + "".join(
-        _line("notetype", n, _entry_fields(lock.models[n])) for n in sorted(lock.models)
+        _entry_line("notetype", n, lock.models[n]) for n in sorted(lock.models)
     )
     yield head.encode("utf-8")
     for deck_id in lock:
@@ -255,12 +269,32 @@ def dumps(lock: Lock) -> bytes:
 
 
 def decode_deck(block: bytes) -> DeckLock:
-    """A deck's lines (as `encode_deck` wrote them) -> DeckLock."""
-    lines = [json.loads(line) for line in block.split(b"\n") if line]
-    reader = _DeckReader(0, lines[0]["deck"], lines[0])
-    for obj in lines[1:]:
-        reader.add(*_tag(obj), obj)
-    return reader.deck
+    """A deck's lines, as `encode_deck` wrote them (checked when they were read) -> DeckLock."""
+    head, *lines = _decoded(block)
+    deck = DeckLock(
+        source=head.get("source", ""),
+        since=head.get("since", 0),
+        retired=tuple(head.get("retired", ())),
+    )
+    for obj in lines:
+        entries, key = (
+            (deck.notes, obj["note"]) if "note" in obj else (deck.removed, obj["removed"])
+        )
+        entries[key] = Entry(
+            obj["hash"],
+            obj["mod"],
+            obj.get("model", "qa"),
+            obj.get("cards", 1),
+            obj.get("identity", ""),
+            tuple(obj.get("facts", ())),
+        )
+    return deck
+
+
+def _decoded(block: bytes) -> list[dict[str, Any]]:
+    """A deck's lines decoded at once, as one JSON array (a line never holds a raw newline)."""
+    lines: list[dict[str, Any]] = json.loads(b"[" + block.rstrip(b"\n").replace(b"\n", b",") + b"]")
+    return lines
 
 
 def _tag(obj: Any) -> tuple[str, str]:
@@ -278,6 +312,26 @@ def _tag(obj: Any) -> tuple[str, str]:
 
 def _entry(obj: Mapping[str, Any]) -> Entry:
     """A note's (or a note type's) entry, checked; ValueError says what is wrong."""
+    hash_, mod = obj.get("hash"), obj.get("mod")
+    model, cards = obj.get("model", "qa"), obj.get("cards", 1)
+    identity, facts = obj.get("identity", ""), obj.get("facts", [])
+    if (  # the usual case, quickly (JSON gives exact types: `type` is `isinstance` here)
+        type(hash_) is str
+        and type(mod) is int
+        and 0 <= mod <= MAX_MOD
+        and (model == "qa" or model == "cloze")
+        and type(cards) is int
+        and 1 <= cards <= MAX_CARDS
+        and type(identity) is str
+        and type(facts) is list
+        and all(type(f) is str for f in facts)
+    ):
+        return Entry(hash_, mod, model, cards, identity, tuple(facts))
+    return _odd_entry(obj)
+
+
+def _odd_entry(obj: Mapping[str, Any]) -> Entry:
+    """`_entry` of anything else: what is wrong, in the order of the checks below."""
     hash_ = obj.get("hash")
     mod = obj.get("mod")
     for name, value in (("hash", hash_), ("mod", mod)):
@@ -404,7 +458,13 @@ def _json_or_none(text: str) -> Any:
 
 def _value(text: str, line: int) -> Any:
     """One line's JSON value; LockError where it stops being JSON."""
-    try:
+    try:  # the usual case, quickly: a value that fills the line
+        obj, end = _DECODER.raw_decode(text)
+        if end == len(text):
+            return obj
+    except (ValueError, RecursionError):
+        pass
+    try:  # anything else as json.loads reads it (whitespace around, errors)
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise LockError(exc.msg, line, exc.colno) from None
@@ -458,7 +518,7 @@ def _model(lock: Lock, name: str, obj: Mapping[str, Any]) -> None:
         raise ValueError(f"note type {name!r} appears twice")
     try:
         entry = _entry(obj)
-        _line("notetype", name, _entry_fields(entry)).encode("utf-8")
+        _entry_line("notetype", name, entry).encode("utf-8")
     except ValueError as exc:
         raise ValueError(f"{name!r}: {exc}") from None
     lock.models[name] = entry
