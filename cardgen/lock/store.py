@@ -23,7 +23,7 @@ that a diff shows one note per line and a reader decodes one line at a time with
 
 A `Lock` keeps each deck as its lines (bytes, as written), decoded again when asked for: a
 lock of 1,000 sources holds about 150,000 notes, which as objects took 130 MB of memory and as
-text take the size of the file (about 20 MB). Reading streams the file line by line and builds
+text take the size of the file (about 25 MB). Reading streams the file line by line and builds
 a deck's text as soon as its last line is read, so it never holds more than one deck as
 objects; writing (`chunks`) yields the file deck by deck.
 
@@ -293,7 +293,8 @@ def decode_deck(block: bytes) -> DeckLock:
 
 def _decoded(block: bytes) -> list[dict[str, Any]]:
     """A deck's lines decoded at once, as one JSON array (a line never holds a raw newline)."""
-    lines: list[dict[str, Any]] = json.loads(b"[" + block.rstrip(b"\n").replace(b"\n", b",") + b"]")
+    array = b"[" + block.rstrip(b"\n").replace(b"\n", b",") + b"]"
+    lines: list[dict[str, Any]] = json.loads(array)
     return lines
 
 
