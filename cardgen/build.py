@@ -795,7 +795,7 @@ def _deck_identity_warnings(
             old_facts[deck_id] = previous.facts(deck_id)
         return old_facts[deck_id]
 
-    now = {o.doc_id: lockmod.deck_facts(o.deck_lock) for o in rebuilt}
+    now: dict[str, frozenset[str]] = {o.doc_id: lockmod.deck_facts(o.deck_lock) for o in rebuilt}
     for o in rebuilt:
         old = before(o.doc_id) if o.doc_id in previous else frozenset()
         if len(old) >= 2 and len(now[o.doc_id] & old) * 2 < len(old):
@@ -816,7 +816,7 @@ def _deck_identity_warnings(
     out: list[Diagnostic] = []
     held: set[str] = set()
     for o in kept:
-        mine = now.get(o.doc_id, set())
+        mine = now.get(o.doc_id, frozenset())
         if not mine or o.doc_loc is None:
             continue
         # Only an older deck's facts count: a newer one holding the same facts is a copy made
