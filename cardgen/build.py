@@ -37,13 +37,12 @@ from cardgen.fsutil import (
     sync_dir,
     write_atomic,
 )
-from cardgen.lock import DeckLock, Lock
+from cardgen.lock import DeckLock, DeckSource, Lock
 from cardgen.model import Loc
 from cardgen.pipeline import check_source, deck_input, duplicate_ids, read_images
 from cardgen.writers.base import DeckOutput, Writer
 
 if TYPE_CHECKING:
-    from cardgen.writers.apkg import PreviousDecks
     from cardgen.writers.pdf import PdfOptions
 
 FORMATS = ("apkg", "pdf")
@@ -331,7 +330,7 @@ class _Run:
         return "apkg" in self.opts.formats
 
 
-def _writers(run: _Run, previous: PreviousDecks, clock: int) -> tuple[Writer, ...]:
+def _writers(run: _Run, previous: DeckSource, clock: int) -> tuple[Writer, ...]:
     """The writers of the formats asked for, in the order their files are reported."""
     writers: list[Writer] = []
     if run.want_apkg:
@@ -379,7 +378,7 @@ def _build_into(
     run.keep_bytes = opts.check and len(todo) <= 1
     jobs = max(1, min(opts.jobs or os.cpu_count() or 1, len(todo)))
     try:
-        spill: AbstractContextManager[PreviousDecks] = (
+        spill: AbstractContextManager[DeckSource] = (
             nullcontext(previous)
             if jobs == 1
             else lockmod.DeckStore.spill(previous, None if opts.check else opts.output)
@@ -582,7 +581,7 @@ def _new_lock(run: _Run, kept: list[_Outcome]) -> Lock | None:
             o.file,
             o.shown,
             o.doc_loc,
-            lockmod.fact_set(o.deck_lock) if o.deck_lock is not None and not o.cached else None,
+            lockmod.deck_facts(o.deck_lock) if o.deck_lock is not None and not o.cached else None,
         )
         for o in kept
         if o.doc_loc is not None

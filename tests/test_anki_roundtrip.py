@@ -351,7 +351,9 @@ def test_changed_styling_updates_the_note_type(ws: Workspace, monkeypatch) -> No
     from cardgen.writers import apkg
 
     original = apkg.css()
-    monkeypatch.setattr(apkg, "css", lambda: original + "\n.cg-test-marker { color: inherit; }\n")
+    monkeypatch.setattr(
+        apkg.pack, "css", lambda: original + "\n.cg-test-marker { color: inherit; }\n"
+    )
     result = ws.build()
     assert result.decks[0].changed == 0  # styling is the note type's, not the notes'
     with ws.open() as col:

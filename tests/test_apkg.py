@@ -157,5 +157,5 @@ def test_models_hash_follows_css(monkeypatch) -> None:
     before = apkg.models_hash()
     assert before == apkg.models_hash()
     original = apkg.css()
-    monkeypatch.setattr(apkg, "css", lambda: original + "\n/* changed */\n")
+    monkeypatch.setattr(apkg.pack, "css", lambda: original + "\n/* changed */\n")
     assert apkg.models_hash() != before

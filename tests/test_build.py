@@ -379,10 +379,10 @@ def test_lock_round_trips_and_is_json(src: Path, tmp_path: Path) -> None:
     out = tmp_path / "decks"
     build_into(src, out)
     text = (out / "cardgen.lock").read_text()
-    data = json.loads(text)
-    assert data["format"] == "cardgen-lock" and data["version"] == 1
+    data = [json.loads(line) for line in text.splitlines()]  # JSON Lines (lock version 2)
+    assert data[0] == {"format": "cardgen-lock", "version": 2}
     assert lockmod.dumps(lockmod.parse(text)).decode() == text
-    assert io.StringIO(text).readline() == "{\n"
+    assert io.StringIO(text).readline() == '{"format": "cardgen-lock", "version": 2}\n'
 
 
 # --------------------------------------------------------------------------------------------

@@ -438,8 +438,8 @@ def damaged(good: bytes, name: str) -> tuple[bytes, int, int]:
     lines = good.decode("utf-8").split("\n")
     n = next(i for i, ln in enumerate(lines) if '"hash"' in ln)  # the first note entry
     line, col = n + 1, len(lines[n]) - len(lines[n].lstrip()) + 1
-    if name == "truncated":  # cut inside the first note's key
-        return "\n".join(lines[: n + 1]).encode()[: -len(lines[n]) + col + 5], line, col
+    if name == "truncated":  # cut inside the first string of the line, just after its `{`
+        return "\n".join(lines[: n + 1]).encode()[: -len(lines[n]) + col + 5], line, col + 1
     if name == "not a lock":
         return b'["cardgen-lock", 1]\n', 1, 1
     if name == "nested too deeply":

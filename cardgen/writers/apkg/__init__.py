@@ -3,7 +3,7 @@
 `ApkgWriter.write` turns cards into notes (`notes.py`), compares them with the deck's entries in
 the lock (`cardgen.lock.reconcile`: which notes are new, changed, unchanged, renamed or removed,
 and so which GUID and mod time each gets), adds a marker note for every removed fact, and packs
-it all (`package.py`, the only module that imports genanki). It returns the package, the counts
+it all (`pack.py`, the only module that imports genanki). It returns the package, the counts
 the build reports, and the deck's new lock entries.
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
-from cardgen.lock import DeckLock, Spec, deck_since, fact_fingerprints, forget_removed, reconcile
+from cardgen.lock import DeckSource, Spec, deck_since, fact_fingerprints, forget_removed, reconcile
 from cardgen.model import Card
 from cardgen.writers.apkg.notes import (
     REMOVED_TAG,
@@ -26,7 +26,7 @@ from cardgen.writers.apkg.notes import (
     source_html,
     tombstone_content,
 )
-from cardgen.writers.apkg.package import (
+from cardgen.writers.apkg.pack import (
     CLOZE_FIELDS,
     CLOZE_MODEL_ID,
     QA_FIELDS,
@@ -49,7 +49,6 @@ __all__ = [
     "ApkgWriter",
     "NoteContent",
     "PackNote",
-    "PreviousDecks",
     "anki_tag",
     "css",
     "deck_id",
@@ -64,15 +63,9 @@ __all__ = [
 ]
 
 
-class PreviousDecks(Protocol):
-    """Where the writer finds a deck's entries of the lock the build read."""
-
-    def deck(self, deck_id: str) -> DeckLock | None: ...
-
-
 @dataclass
 class ApkgWriter:
-    previous: PreviousDecks
+    previous: DeckSource  # the decks of the lock the build read
     clock: int  # mod time of new and changed notes (`lock.build_clock`)
     model_mod: int  # mod time of the note types (the lock's `models` entry)
     forget_removed: bool = False  # drop the markers of facts removed by earlier builds

@@ -1,6 +1,6 @@
 """Cards -> the notes of an Anki package: fields as HTML, tags, media names; no genanki here.
 
-Two note types (`package.py` defines them): "cardgen Q/A" (forward, identify, compare, scenario
+Two note types (`pack.py` defines them): "cardgen Q/A" (forward, identify, compare, scenario
 cards) with fields Context, Prompt, Answer, Extra, Source; "cardgen Cloze" (traps) with Text,
 Context, Extra, Source. A note's `hash` is what the lock compares between builds.
 """
