@@ -10,13 +10,14 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cardgen import __version__
 
 if TYPE_CHECKING:
+    from cardgen.build import BuildResult
     from cardgen.diagnostics import Diagnostic
     from cardgen.model import Document
     from cardgen.writers.pdf import PdfOptions
@@ -75,7 +76,7 @@ def cli() -> None:
 class _SourceFile(click.Path):
     """One source file; a folder gets a usage error that says what to type instead."""
 
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         path = Path(value)
         if path.is_dir():
             from cardgen.source import printable_path
@@ -296,7 +297,7 @@ class _Progress:
 class _Folder(click.Path):
     """A folder path that is not the empty string (which would mean the current folder)."""
 
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, str) and not value.strip():
             self.fail("is empty; give a folder (e.g. decks)", param, ctx)
         return super().convert(value, param, ctx)
@@ -426,6 +427,31 @@ def build(
         click.echo(summary(result.diagnostics))
         click.echo("Nothing was written." if not check else "Nothing was compared.")
         sys.exit(1)
+    _report_decks(result, check)
+    if check:
+        stale = [
+            diag(Loc(display_path(p)), "B004", "out of date or missing; run `cardgen build`")
+            for p in result.stale
+        ]
+        for d in stale:
+            click.echo(d.format())
+        if stale:
+            click.echo(summary(stale))
+            sys.exit(1)
+        click.echo(f"{display_path(output)}/ is up to date.")
+        return
+    if result.diagnostics:
+        click.echo(summary(result.diagnostics))
+    if result.written:
+        click.echo(f"Wrote {len(result.written)} file(s) to {display_path(output)}/.")
+    else:
+        click.echo(f"{display_path(output)}/ is up to date; nothing written.")
+
+
+def _report_decks(result: BuildResult, check: bool) -> None:
+    """A line per deck: its notes new, changed, unchanged and removed (or its files)."""
+    from cardgen.fsutil import display_path
+
     for deck in result.decks:
         apkg = [p for p in deck.outputs if p.suffix == ".apkg"]
         if apkg:
@@ -450,24 +476,6 @@ def build(
             "Removed facts stay in the deck tagged cardgen::removed: after importing, search "
             "`tag:cardgen::removed` in Anki's browser, select all, Notes > Delete."
         )
-    if check:
-        stale = [
-            diag(Loc(display_path(p)), "B004", "out of date or missing; run `cardgen build`")
-            for p in result.stale
-        ]
-        for d in stale:
-            click.echo(d.format())
-        if stale:
-            click.echo(summary(stale))
-            sys.exit(1)
-        click.echo(f"{display_path(output)}/ is up to date.")
-        return
-    if result.diagnostics:
-        click.echo(summary(result.diagnostics))
-    if result.written:
-        click.echo(f"Wrote {len(result.written)} file(s) to {display_path(output)}/.")
-    else:
-        click.echo(f"{display_path(output)}/ is up to date; nothing written.")
 
 
 @cli.command("import")
