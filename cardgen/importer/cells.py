@@ -71,8 +71,9 @@ def _rank(cands: list[Split]) -> Split:
 def _label_penalty(words: Sequence[str]) -> float:
     """How little `words` read like a Title Case label or name (0 = perfectly)."""
     score = 0.0
-    for w in words:
-        if kind(w) == "low":
+    explained = _in_closed_brackets(words)
+    for i, w in enumerate(words):
+        if kind(w) == "low" and i not in explained:
             score -= 6
     for w in words[1:]:
         if core(w).lower() in CLAUSE_OPENERS and kind(w) == "cap":
@@ -91,7 +92,23 @@ def _label_penalty(words: Sequence[str]) -> float:
         score -= 3
     if len(words) > 6:
         score -= len(words) - 6
+    if last in ("a", "an", "the") and len(words) > 1:
+        score -= 6  # a label never ends on an article (`Pod Names Pods of a`)
     return score
+
+
+def _in_closed_brackets(words: Sequence[str]) -> set[int]:
+    """Indices of the words inside a bracket that closes among `words`: lower-case words there
+    explain a label (`Hashable (usable as dict key)`), they do not start a tip."""
+    inside: set[int] = set()
+    opened: int | None = None
+    for i, w in enumerate(words):
+        if opened is None and w.startswith("("):
+            opened = i
+        if opened is not None and w.endswith(")"):
+            inside.update(range(opened, i + 1))
+            opened = None
+    return inside
 
 
 def _boundaries(n: int) -> list[int]:
@@ -277,14 +294,17 @@ def split_row(
 def _whole_label(fc: _FirstCell, score: float) -> Split:
     """The reading of the whole cell as the label, with no tip."""
     words, cell, n = fc.words, fc.cell, len(fc.words)
-    lows = sum(1 for w in words if row_kind(w) == "low")
+    # lower-case words in brackets explain the label (`Membership test (x in c)`)
+    unbracketed = re.sub(r"\([^()]*\)", " ", cell).split()
+    lows = sum(1 for w in unbracketed if row_kind(w) == "low")
     # a short label in sentence case (`Data types`, `Max message size`): any tip cut from it
     # would start with a lower-case word
+    plain = unbracketed or words
     sentence_case = (
-        n <= 4
-        and row_kind(words[0]) == "cap"
-        and all(row_kind(w) in ("low", "conn", "num") for w in words[1:])
-        and not re.search(r"[.!?:;,\"'“‘]", cell)
+        len(plain) <= 4
+        and row_kind(plain[0]) in ("cap", "num")
+        and all(row_kind(w) in ("low", "conn", "num") for w in plain[1:])
+        and not re.search(r"[.!?:;,\"'“‘]", " ".join(plain))
     )
     if sentence_case:
         score += 1 + 6 * lows  # its lower-case words are no sign of a tip
@@ -318,7 +338,10 @@ def _tip_lead_in(fc: _FirstCell, k: int) -> tuple[int, bool]:
     if first[:1] in QUOTES:
         score, strong = score + 5, True
     elif first[:1] in "([{":
-        score -= 3
+        # a bracket after the label explains the label (`Hashable (usable as dict key)`);
+        # a tip that is nothing but a bracket is no tip at all
+        rest = " ".join(words[k:])
+        score -= 10 if rest[-1:] in ")]}" and rest.count("(") <= 1 else 6
     elif shape in ("low", "sym", "conn"):
         score -= 8
     # a lead-in ending in a colon: `Scenario:` or `Critical trap:`

@@ -16,6 +16,7 @@ from collections import Counter
 from cardgen.importer.cells import Split, distinct_names, reads_like_tip, split_header, split_row
 from cardgen.importer.evidence import Vocab
 from cardgen.importer.page import residue_kind
+from cardgen.importer.tips import names_a_tip, tip_line, with_tip
 from cardgen.importer.state import ImportState, ResolvedRow, Row, Table
 from cardgen.importer.words import CONNECTORS, clip, core
 from cardgen.source import TIP_HEADERS
@@ -120,9 +121,46 @@ def _read_table(state: ImportState, i: int) -> tuple[Table, int]:
     open_end = not _CLOSING_PIPE.search(lines[i])
     tabbed = "\t" in lines[i]
     mark = "\t" if tabbed else "|"
-    while j < len(lines) and mark in lines[j] and lines[j].strip():
-        j = _read_row(state, table, j, open_end, tabbed)
+    while j < len(lines):
+        if mark in lines[j] and lines[j].strip():
+            j = _read_row(state, table, j, open_end, tabbed)
+            continue
+        tip = tip_line(lines[j]) if table.rows and lines[j].strip() else None
+        if tip is not None:  # `Exam tip: …` under a row: that row's tip
+            table.rows[-1].more_tips.append(tip)
+            state.table_lines.add(j)
+            j += 1
+            continue
+        resume = _after_clutter(state, j, mark, len(table.header))
+        if resume is None:
+            break
+        j = resume
     return table, j
+
+
+# lines a page puts inside a table that are not the table's: ads, "continue reading"
+_CLUTTER = re.compile(
+    r"^(?:advertisement|advertisements|ad|ads|sponsored|sponsored content|promoted|"
+    r"(?:story|article|content) continues below|continue reading below|scroll to continue|"
+    r"scroll down to continue|keep reading below)$",
+    re.IGNORECASE,
+)
+
+
+def _after_clutter(state: ImportState, j: int, mark: str, ncols: int) -> int | None:
+    """When lines `j`… are page clutter (an ad, at most three lines) followed by a row of the
+    same table, drop them as residue and return the row's line; None otherwise."""
+    k = j
+    while k < len(state.lines) and k - j < 3 and _CLUTTER.match(state.lines[k].strip()):
+        k += 1
+    if k == j or k >= len(state.lines):
+        return None
+    if mark not in state.lines[k] or len(cells(state.lines[k])) < ncols - 1:
+        return None
+    for i in range(j, k):
+        state.residue.append((i + 1, state.lines[i].strip(), "advertisement inside the table"))
+        state.table_lines.add(i)
+    return k
 
 
 def _read_row(state: ImportState, table: Table, start: int, open_end: bool, tabbed: bool) -> int:
@@ -191,6 +229,8 @@ def register_table(state: ImportState, t: Table) -> None:
     for r in t.rows:
         r.segs = [state.corpus.add(c) for c in r.cells]
     tips = [j for j in range(1, len(t.header)) if plain_label(t.header[j]) in TIP_HEADERS]
+    if not tips and len(t.header) >= 4:  # a tip column of another name (`High-yield pearl`)
+        tips = [j for j in range(1, len(t.header)) if names_a_tip(t.header[j])]
     t.tip_col = tips[0] if tips else None
 
 
@@ -272,7 +312,10 @@ def _rows_with_tip_column(
     for i, r in enumerate(t.rows, 1):
         values = [r.cells[j] for j in range(1, len(r.cells)) if j != tip_col]
         label = unique(state, r.cells[0] or f"Row {i}", taken, (r.line, 1), "label")
-        rows.append(ResolvedRow(r.line, label, r.cells[tip_col], values))
+        tip = r.cells[tip_col]
+        for more in r.more_tips:
+            tip = with_tip(tip, more)
+        rows.append(ResolvedRow(r.line, label, tip, values))
         if r.missing:
             _report_short_row(state, t, r, label, columns)
     return rows
@@ -347,7 +390,10 @@ def _resolve_row(
         _report_short_row(state, t, r, label, columns)
     if split.unsure:
         _report_unsure_label(state, r.line, label, split)
-    return ResolvedRow(r.line, label, split.tail, values)
+    tip = split.tail
+    for more in r.more_tips:
+        tip = with_tip(tip, more)
+    return ResolvedRow(r.line, label, tip, values)
 
 
 def _report_unsure_label(state: ImportState, line: int, label: str, split: Split) -> None:
