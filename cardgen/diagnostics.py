@@ -357,6 +357,18 @@ REGISTRY: dict[str, Code] = {
             "import: the page makes a source over the size limits (split the page)",
             "diagnostics.md#i--import",
         ),
+        Code(
+            "I015",
+            WARNING,
+            "import: a trap had no bold term; the importer proposed one (review it)",
+            "diagnostics.md#i--import",
+        ),
+        Code(
+            "I016",
+            WARNING,
+            "import: a table pasted one cell per line could be read with another subject count",
+            "diagnostics.md#i--import",
+        ),
     )
 }
 FAMILIES = {"P": "parse", "L": "lint", "B": "build", "I": "import"}

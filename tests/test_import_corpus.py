@@ -165,7 +165,9 @@ def report(pages: list[Path], heading: str) -> str:
         out.append(f"  {s.name:32} {s.right}/{s.rows} rows  {'; '.join(flags)}")
     total = sum(s.right for s in scores if s.header_right)
     rows = sum(s.rows for s in scores)
-    out.append(f"rows right (under the right subjects): {total}/{rows} = {100 * total / rows:.0f} %")
+    out.append(
+        f"rows right (under the right subjects): {total}/{rows} = {100 * total / rows:.0f} %"
+    )
     out.append("by style:")
     out += [f"  {k:28} {v[0]}/{v[1]}" for k, v in sorted(by_style.items())]
     out.append("by domain:")
@@ -175,7 +177,9 @@ def report(pages: list[Path], heading: str) -> str:
     missed = sum(s.missed for s in scores)
     prec = f"{ww}/{ww + wr}" if ww + wr else "n/a (no warnings)"
     rec = f"{ww}/{ww + missed}" if ww + missed else "n/a (nothing wrong)"
-    out.append(f"split warnings: precision {prec} (false alarms {wr}), recall {rec} (misses {missed})")
+    out.append(
+        f"split warnings: precision {prec} (false alarms {wr}), recall {rec} (misses {missed})"
+    )
     traps = sum(s.traps for s in scores)
     cards = sum(s.traps_with_card for s in scores)
     out.append(f"traps with a card: {cards}/{traps}")
@@ -194,8 +198,15 @@ def test_corpus_covers_the_domains_and_styles_the_issue_asks_for():
     truths = [json.loads(p.with_suffix(".json").read_text(encoding="utf-8")) for p in DEV]
     assert len({t["domain"] for t in truths}) >= 8
     styles = {st for t in truths for st in t["styles"]}
-    for want in ("pipe", "tab", "one cell per line", "tip column named anything",
-                 "tip lines between rows", "run-on tips", "split by clutter"):
+    for want in (
+        "pipe",
+        "tab",
+        "one cell per line",
+        "tip column named anything",
+        "tip lines between rows",
+        "run-on tips",
+        "split by clutter",
+    ):
         assert want in styles, want
     assert {len(t["subjects"]) for t in truths} >= {2, 3, 4}
 

@@ -49,6 +49,10 @@ class Split:
     # every reading of the cell, for a header whose name turns out to collide with another's
     cands: list[Split] = field(default_factory=list, repr=False)
     collided: str = ""  # the shorter name given up because other columns share it
+    # a Title Case label of 2-3 words, then a tip opening `Word lower-case …`: the only other
+    # reading moves the label's last word into the tip, which would then open with two
+    # capitalised words the page never writes together; sure by its shape
+    by_shape: bool = False
 
     @property
     def margin(self) -> float:
@@ -56,6 +60,8 @@ class Split:
 
     @property
     def unsure(self) -> bool:
+        if self.by_shape:
+            return False
         return not self.strong or self.margin < UNSURE_MARGIN
 
 
@@ -132,6 +138,8 @@ def split_header(cell: str, corpus: Corpus, exclude: Iterable[int]) -> Split:
     n = len(words)
     if not n:
         return Split("", "", 0.0)
+    if n == 1:  # one word: nothing to split, no other reading
+        return Split(cell.strip(), "", 99.0, True, 1)
     exclude = list(exclude)
     cands: list[Split] = []
     for k in _boundaries(n):
@@ -220,6 +228,39 @@ def distinct_names(splits: dict[int, Split]) -> None:
                 moved = True
         if not moved:
             return
+
+
+def shared_class_noun(splits: dict[int, Split]) -> None:
+    """A capitalised word that every header cell has among its first words (`Ionic Bond
+    Electrons transferred`, `Covalent Bond Electrons shared`, `Metallic Bond Sea of …`) is the
+    class all the names share: it ends each name that stopped short of it."""
+    cells = {j: f"{sp.head} {sp.tail}".split() for j, sp in splits.items()}
+    if len(cells) < 2:
+        return
+    at: dict[int, int] = {}
+    common: set[str] | None = None
+    for words in cells.values():
+        caps = {core(w) for w in words[1:4] if kind(w) == "cap" and not is_caps(w)}
+        common = caps if common is None else common & caps
+    if not common or len(common) != 1:
+        return
+    noun = next(iter(common))
+    for j, words in cells.items():
+        at[j] = next(i for i in range(1, 4) if core(words[i]) == noun)
+    before = {" ".join(cells[j][: at[j]]) for j in cells}
+    if len(before) < len(cells):  # the names would not differ before the noun
+        return
+    for j, sp in list(splits.items()):
+        if sp.k > at[j] + 1 or at[j] + 1 >= len(cells[j]):
+            continue
+        if sp.k == at[j] + 1:  # the name already ends with the shared noun: confirmed
+            sp.strong, sp.runner_up = True, None
+            continue
+        longer = next((c for c in sp.cands if c.k == at[j] + 1), None)
+        if longer is not None:
+            new = Split(longer.head, longer.tail, longer.score, True, longer.k)
+            new.cands = sp.cands
+            splits[j] = new
 
 
 def _lengthened(old: Split) -> Split:
@@ -324,7 +365,27 @@ def _label_and_tip(fc: _FirstCell, k: int, score: float) -> Split:
     head = fc.cell[: fc.toks[k - 1][2]].strip()
     tail = fc.cell[fc.toks[k][1] :].strip()
     # every part of the score is a whole number: the sum is the same in any order
-    return Split(head, tail, score + lead_in + opening + phrase, strong, k)
+    split = Split(head, tail, score + lead_in + opening + phrase, strong, k)
+    split.by_shape = _sure_by_shape(fc, k)
+    return split
+
+
+def _sure_by_shape(fc: _FirstCell, k: int) -> bool:
+    """`Rollout Order Deployments replace pods …`: a Title Case label of 2-3 words, a tip
+    opening with a capitalised word then a lower-case one, and no use on the page of the
+    label's last word with the tip's first."""
+    words, n = fc.words, len(fc.words)
+    if not 2 <= k <= 3 or n - k < 3:
+        return False
+    label, first, second = words[:k], words[k], words[k + 1]
+    return (
+        all(kind(w) == "cap" and w[:1].isalpha() and not w.endswith(":") for w in label)
+        and kind(first) == "cap"
+        and not is_caps(first)
+        and first[:1].isalpha()
+        and row_kind(second) in ("low", "conn")
+        and not fc.corpus.count([label[-1], first], fc.exclude)
+    )
 
 
 def _tip_lead_in(fc: _FirstCell, k: int) -> tuple[int, bool]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from cardgen.diagnostics import Diagnostic, diag
+from cardgen.importer.tips import tip_line
 from cardgen.importer.words import QARROW, phrases, strip_emoji, word_count, wordset
 from cardgen.model import Loc
 from cardgen.source import looks_utf16, normalise_text
@@ -91,6 +92,15 @@ _NAV_LINK = re.compile(
     r"continue reading|back to)\b\s*(?::|→|»|›|->|>|\s.*(?:→|»|›|->|>)$)|[←«‹]|<-)",
     re.IGNORECASE,
 )
+# lines a page puts inside a table that are not the table's: ads, "continue reading"
+CLUTTER = re.compile(
+    r"^(?:advertisement|advertisements|ad|ads|sponsored|sponsored content|promoted|"
+    r"(?:story|article|content) continues below|continue reading below|scroll to continue|"
+    r"scroll down to continue|keep reading below)$",
+    re.IGNORECASE,
+)
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
@@ -139,10 +149,25 @@ def page_lines(text: str) -> list[str]:
             while j < len(lines) and "\t" in lines[j] and lines[j].strip():
                 keep.add(j)
                 j += 1
+                # a tip line or an ad between rows: the rows after it are the table's too
+                gap = j
+                while gap < len(lines) and gap - j < 3 and _between_rows(lines[gap]):
+                    gap += 1
+                if gap > j and gap < len(lines) and "\t" in lines[gap]:
+                    j = gap
             i = j
             continue
         i += 1
     return [s if no in keep else s.replace("\t", " ") for no, s in enumerate(lines)]
+
+
+def _between_rows(s: str) -> bool:
+    """A line that may stand between a table's rows: a tip line, or an ad."""
+    return (
+        "\t" not in s
+        and bool(s.strip())
+        and (tip_line(s) is not None or bool(CLUTTER.match(s.strip())))
+    )
 
 
 def residue_kind(s: str) -> str:

@@ -13,11 +13,19 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from cardgen.importer.cells import Split, distinct_names, reads_like_tip, split_header, split_row
+from cardgen.importer.cells import (
+    Split,
+    distinct_names,
+    reads_like_tip,
+    shared_class_noun,
+    split_header,
+    split_row,
+)
 from cardgen.importer.evidence import Vocab
-from cardgen.importer.page import residue_kind
-from cardgen.importer.tips import names_a_tip, tip_line, with_tip
+from cardgen.importer.page import CLUTTER, residue_kind
+from cardgen.importer.stacked import find_stacked
 from cardgen.importer.state import ImportState, ResolvedRow, Row, Table
+from cardgen.importer.tips import names_a_tip, tip_line, with_tip
 from cardgen.importer.words import CONNECTORS, clip, core
 from cardgen.source import TIP_HEADERS
 from cardgen.text import plain_label, slugify
@@ -99,6 +107,7 @@ def find_tables(state: ImportState) -> None:
             continue
         table, i = _read_table(state, i)
         state.tables.append(table)
+    find_stacked(state)
 
 
 def _read_table(state: ImportState, i: int) -> tuple[Table, int]:
@@ -138,20 +147,11 @@ def _read_table(state: ImportState, i: int) -> tuple[Table, int]:
     return table, j
 
 
-# lines a page puts inside a table that are not the table's: ads, "continue reading"
-_CLUTTER = re.compile(
-    r"^(?:advertisement|advertisements|ad|ads|sponsored|sponsored content|promoted|"
-    r"(?:story|article|content) continues below|continue reading below|scroll to continue|"
-    r"scroll down to continue|keep reading below)$",
-    re.IGNORECASE,
-)
-
-
 def _after_clutter(state: ImportState, j: int, mark: str, ncols: int) -> int | None:
     """When lines `j`… are page clutter (an ad, at most three lines) followed by a row of the
     same table, drop them as residue and return the row's line; None otherwise."""
     k = j
-    while k < len(state.lines) and k - j < 3 and _CLUTTER.match(state.lines[k].strip()):
+    while k < len(state.lines) and k - j < 3 and CLUTTER.match(state.lines[k].strip()):
         k += 1
     if k == j or k >= len(state.lines):
         return None
@@ -267,6 +267,7 @@ def _resolve_header(state: ImportState, t: Table) -> tuple[list[str], list[str],
             state.report(t.line, "I013", f"empty header cell; named it {cell!r}", t.header_cols[j])
         splits[j] = split_header(cell, state.corpus, t.header_segs)
     distinct_names(splits)
+    shared_class_noun(splits)
     for j in range(1, len(t.header)):
         if j == t.tip_col:
             columns.append(t.header[j])

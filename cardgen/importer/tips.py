@@ -13,13 +13,12 @@ import re
 
 # words that make a header cell (of up to four words) the tip column
 TIP_WORDS = frozenset(
-    """tip tips pearl pearls note notes remember hint hints gotcha gotchas exam mnemonic
-    mnemonics takeaway takeaways caveat caveats pitfall pitfalls trap traps hack""".split()
+    ["tip", "tips", "pearl", "pearls", "note", "notes", "remember", "hint", "hints", "gotcha", "gotchas", "exam", "mnemonic", "mnemonics", "takeaway", "takeaways", "caveat", "caveats", "pitfall", "pitfalls", "trap", "traps", "hack"]
 )
 TIP_PHRASES = ("key point", "why it matters", "high-yield", "high yield", "watch out", "pro tip")
 
 # leads that open a trap or a warning, not a row's tip
-_NOT_A_TIP_LEAD = frozenset("trap traps pitfall pitfalls caveat caveats remember watch".split())
+_NOT_A_TIP_LEAD = frozenset(["trap", "traps", "pitfall", "pitfalls", "caveat", "caveats", "remember", "watch"])
 
 # `Exam tip:`, `Tip:`, `Note:`, `Key point:`, `Pro tip —`: a lead of up to three words naming
 # a tip, then the tip's text
