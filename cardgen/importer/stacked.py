@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 
 from cardgen.importer.state import ImportState, Row, Table
-from cardgen.importer.words import word_count
+from cardgen.importer.words import word_count, wordset
 
-FIRST_COLUMN = frozenset(
-    ["feature", "features", "aspect", "aspects", "attribute", "attributes", "criterion", "criteria", "property", "properties", "characteristic", "characteristics", "category", "parameter", "dimension", "factor", "basis", "point"]
+FIRST_COLUMN = wordset(
+    """feature features aspect aspects attribute attributes criterion criteria property
+    properties characteristic characteristics category parameter dimension factor
+    basis point"""
 ) | {"basis of comparison", "point of comparison", "key feature", "compared"}
 _VS = re.compile(r"\s+(?:vs\.?|versus)\s+", re.IGNORECASE)
 

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import re
 
+from cardgen.importer.words import wordset
+
 # words that make a header cell (of up to four words) the tip column
-TIP_WORDS = frozenset(
-    ["tip", "tips", "pearl", "pearls", "note", "notes", "remember", "hint", "hints", "gotcha", "gotchas", "exam", "mnemonic", "mnemonics", "takeaway", "takeaways", "caveat", "caveats", "pitfall", "pitfalls", "trap", "traps", "hack"]
+TIP_WORDS = wordset(
+    """tip tips pearl pearls note notes remember hint hints gotcha gotchas exam
+    mnemonic mnemonics takeaway takeaways caveat caveats pitfall pitfalls trap traps
+    hack"""
 )
 TIP_PHRASES = ("key point", "why it matters", "high-yield", "high yield", "watch out", "pro tip")
 
 # leads that open a trap or a warning, not a row's tip
-_NOT_A_TIP_LEAD = frozenset(["trap", "traps", "pitfall", "pitfalls", "caveat", "caveats", "remember", "watch"])
+_NOT_A_TIP_LEAD = wordset("""trap traps pitfall pitfalls caveat caveats remember watch""")
 
 # `Exam tip:`, `Tip:`, `Note:`, `Key point:`, `Pro tip —`: a lead of up to three words naming
 # a tip, then the tip's text
