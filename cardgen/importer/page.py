@@ -101,6 +101,30 @@ CLUTTER = re.compile(
 )
 
 
+# A byline: who wrote or reviewed the page (`By Priya Raman`, `Medically reviewed by Dr. Alan
+# Cho, MD · 6 min read`, `Written by Dana Whitfield | Reviewed by Marco Ruiz | Updated March
+# 2026`): every part a byline, bookkeeping or a dated update; no exam code, so no attribution.
+_BYLINE = re.compile(
+    r"^(?:(?:medically |expert |peer |fact[- ]?|last )?(?:reviewed|written|checked|edited|"
+    r"authored|updated|fact[- ]checked)\s+)?by\s+\S.{0,60}$",
+    re.IGNORECASE,
+)
+_DATED = re.compile(
+    r"^(?:(?:last )?(?:updated|published|posted|reviewed|edited)(?: on)?\s+)"
+    r"(?:\S+\s+){0,2}(?:19|20)\d\d$",
+    re.IGNORECASE,
+)
+_EXAM_CODE = re.compile(r"\b[A-Z]{2,5}-?[A-Z]?\d{2,4}\b")
+
+
+def is_byline(s: str) -> bool:
+    """Whether a line says who wrote or reviewed the page, and maybe when (no exam code)."""
+    parts = [p.strip() for p in re.split(r"\s+[·•|]\s+", s.strip())]
+    if _EXAM_CODE.search(s) or not any(_BYLINE.match(p) for p in parts):
+        return False
+    return all(_BYLINE.match(p) or _PAGE_META.match(p) or _DATED.match(p) for p in parts)
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
@@ -198,6 +222,8 @@ def residue_kind(s: str) -> str:
     parts = re.split(r"\s+[·•|]\s+", low)
     if all(_PAGE_META.match(p) for p in parts):
         return "page metadata"
+    if is_byline(s):
+        return "byline"
     return ""
 
 
