@@ -242,16 +242,17 @@ def shared_class_noun(splits: dict[int, Split]) -> None:
     for words in cells.values():
         caps = {core(w) for w in words[1:4] if kind(w) == "cap" and not is_caps(w)}
         common = caps if common is None else common & caps
-    if not common or len(common) != 1:
+    if not common:
         return
-    noun = next(iter(common))
+    first = next(iter(cells.values()))
+    noun = next(core(w) for w in first[1:4] if core(w) in common)  # the earliest
     for j, words in cells.items():
         at[j] = next(i for i in range(1, 4) if core(words[i]) == noun)
     before = {" ".join(cells[j][: at[j]]) for j in cells}
     if len(before) < len(cells):  # the names would not differ before the noun
         return
     for j, sp in list(splits.items()):
-        if sp.k > at[j] + 1 or at[j] + 1 >= len(cells[j]):
+        if sp.k > at[j] + 1:
             continue
         if sp.k == at[j] + 1:  # the name already ends with the shared noun: confirmed
             sp.strong, sp.runner_up = True, None
@@ -375,9 +376,11 @@ def _sure_by_shape(fc: _FirstCell, k: int) -> bool:
     opening with a capitalised word then a lower-case one, and no use on the page of the
     label's last word with the tip's first."""
     words, n = fc.words, len(fc.words)
-    if not 2 <= k <= 3 or n - k < 3:
+    if not 1 <= k <= 3 or n - k < 3:
         return False
     label, first, second = words[:k], words[k], words[k + 1]
+    if k == 1 and row_kind(second) != "low":
+        return False  # `Cause Anti-GAD antibodies …` but not `Ordering of messages …`
     return (
         all(kind(w) == "cap" and w[:1].isalpha() and not w.endswith(":") for w in label)
         and kind(first) == "cap"

@@ -62,7 +62,13 @@ def chrome_lines(lines: list[str], skip: set[int]) -> dict[int, str]:
 
 def _toc_entry(s: str) -> bool:
     """A line of a table of contents: short, no sentence (a heading may end in `?`)."""
-    return bool(s) and word_count(s) <= 8 and not re.search(r"[.!:;,]$", s) and "|" not in s
+    return (
+        bool(s)
+        and word_count(s) <= 8
+        and not re.search(r"[.!:;,]$", s)
+        and "|" not in s
+        and not _SOCIAL.match(s)
+    )
 
 
 def is_section_name(first: str, second: str) -> bool:

@@ -170,6 +170,12 @@ def _read_row(state: ImportState, table: Table, start: int, open_end: bool, tabb
     ncols = len(table.header)
     text = lines[start]
     found = cells(text)
+    filled = [c for c, _ in found if c]
+    tip = tip_line(filled[0]) if len(filled) == 1 and table.rows else None
+    if tip is not None:  # a full-width note row (`| Tip: most phone cameras … |`)
+        table.rows[-1].more_tips.append(tip)
+        state.table_lines.add(start)
+        return start + 1
     if (
         open_end
         and not tabbed
