@@ -1051,7 +1051,8 @@ def test_tip_lines_between_rows_and_after_the_last_are_the_row_above():
 
 def test_subject_names_keep_their_numbers_and_shared_nouns():
     text = (
-        "Type 1 vs Type 2 Diabetes\n| Feature | Type 1 Diabetes | Type 2 Diabetes |\n|---|---|---|\n"
+        "Type 1 vs Type 2 Diabetes\n| Feature | Type 1 Diabetes | Type 2 Diabetes |\n"
+        "|---|---|---|\n"
         "| Cause Anti-GAD antibodies point to Type 1 | Autoimmune | Insulin resistance |\n"
     )
     assert [s["name"] for s in facts(import_page(text, "p.txt")[0])["subjects"]] == [
@@ -1073,7 +1074,8 @@ def test_labels_keep_brackets_and_leading_numbers():
     rows = facts(
         import_page(
             page_with(
-                "Hashable (usable as dict key) | No | Yes |\nMembership test (x in c) | O(n) | O(1) |\n"
+                "Hashable (usable as dict key) | No | Yes |\n"
+                "Membership test (x in c) | O(n) | O(1) |\n"
                 "2026 contribution limit | $7,000 | $7,000 |"
             ),
             "p.txt",

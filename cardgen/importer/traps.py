@@ -22,6 +22,7 @@ from cardgen.importer.words import (
     core,
     is_caps,
     tokens,
+    wordset,
 )
 
 
@@ -168,10 +169,10 @@ def trap_spans(
 
 
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,.]*(?:\s?%|\s?[A-Za-z]{1,8}\b)?")
-_STOP = frozenset(
+_STOP = wordset(
     """about above after again against although always because before being below between
     cannot could does doing during either every having other their there these those though
-    through under until which while would should still without within""".split()
+    through under until which while would should still without within"""
 )
 
 
