@@ -31,6 +31,7 @@ from cardgen.importer.words import (
     row_kind,
     tokens,
     word_count,
+    wordset,
 )
 from cardgen.text import slugify
 
@@ -330,7 +331,30 @@ def split_row(
         if vocab and core(words[k - 1]).lower() in vocab:
             score += 1  # other rows' labels use this word too
         cands.append(_whole_label(fc, score) if k == len(words) else _label_and_tip(fc, k, score))
-    return _rank(cands)
+    best = _rank(cands)
+    if _participle_before_name(fc, best):
+        # `Reliability Lost TCP segments are sent again`: the word before the subject's name
+        # may open the tip (`Lost TCP segments …`); report it with that reading as the other
+        shorter = next((c for c in cands if c.k == best.k - 1), None)
+        best.strong, best.by_shape, best.runner_up = False, False, shorter
+    return best
+
+
+# past participles that open a tip sentence as well as they end a label (`Lost`, `Built`)
+_PARTICIPLES = wordset(
+    """lost made built sent kept held given taken known done seen shown left found written
+    paid sold bought run put set cut"""
+)
+
+
+def _participle_before_name(fc: _FirstCell, best: Split) -> bool:
+    """Whether the label of `best` (2 words or more) ends in a past participle right before
+    a tip that opens with a subject's name: then the participle may open the tip instead."""
+    k = best.k
+    if k < 2 or k >= len(fc.words) or not any(fc.words[k : k + len(n)] == n for n in fc.names):
+        return False
+    last = core(fc.words[k - 1]).lower()
+    return last in _PARTICIPLES or (last.endswith("ed") and len(last) > 4)
 
 
 def _whole_label(fc: _FirstCell, score: float) -> Split:
