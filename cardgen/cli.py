@@ -483,7 +483,7 @@ def _report_decks(result: BuildResult, check: bool) -> None:
     # no `exists=True`: a missing or unreadable page is a located I010 error (exit 1), like a
     # missing source in `check` (P001), not a usage error
     "page",
-    type=click.Path(path_type=Path, allow_dash=True),
+    type=click.Path(allow_dash=True),  # a str: `https://…` must keep its `//`
 )
 @click.option(
     "-o",
@@ -492,8 +492,9 @@ def _report_decks(result: BuildResult, check: bool) -> None:
     help="Source file to write (default: sources/<title-slug>.md; `-` prints it to stdout).",
 )
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
-def import_page_command(page: Path, output: Path | None, force: bool) -> None:
-    """Turn a study PAGE pasted from the web (text file, `-` for stdin) into a source.
+def import_page_command(page: str, output: Path | None, force: bool) -> None:
+    """Turn a study PAGE into a source: pasted text (a text file, `-` for stdin), a saved web
+    page (`.html`) or a URL (`https://…`; HTML needs `pip install 'cardgen[html]'`).
 
     Warnings name the PAGE's lines to review (unsure splits, dropped residue, unplaced text).
     Exit 0 when written, 1 when the page cannot be read or imported, 2 when the output exists
@@ -502,13 +503,14 @@ def import_page_command(page: Path, output: Path | None, force: bool) -> None:
     from cardgen.diagnostics import summary
     from cardgen.fsutil import display_path, write_atomic
     from cardgen.importer import decode_page, import_page, title_slug
+    from cardgen.importer.fetch import is_url
     from cardgen.source import parse_text
     from cardgen.text import slugify
 
-    from_stdin = str(page) == "-"
-    shown = "<stdin>" if from_stdin else display_path(page)
+    from_stdin = page == "-"
+    shown = "<stdin>" if from_stdin else page if is_url(page) else display_path(Path(page))
     try:
-        data = sys.stdin.buffer.read() if from_stdin else page.read_bytes()
+        data = sys.stdin.buffer.read() if from_stdin else _page_bytes(page, shown)
     except OSError as exc:
         if isinstance(exc, FileNotFoundError):
             why = "no such file or directory"
@@ -520,6 +522,9 @@ def import_page_command(page: Path, output: Path | None, force: bool) -> None:
         click.echo("Found 1 error.")
         sys.exit(1)
     text, diags = decode_page(data, shown)
+    html_lines: list[int] | None = None
+    if text is not None and _is_html(page, data):
+        text, html_lines, diags = _html_text(text, shown)
     to_stdout = output is not None and str(output) == "-"
     if text is not None and not to_stdout:
         output = output or DEFAULT_SOURCES / f"{title_slug(text)}.md"
@@ -539,6 +544,10 @@ def import_page_command(page: Path, output: Path | None, force: bool) -> None:
     if text is not None:
         doc_id = slugify(output.stem) if output is not None and not to_stdout else None
         markdown, diags = import_page(text, shown, doc_id or None)
+        if html_lines is not None:
+            from cardgen.importer import on_html_lines
+
+            diags = on_html_lines(diags, html_lines)
     echo = click.echo if not to_stdout else lambda msg: click.echo(msg, err=True)
     for d in diags:
         echo(d.format())
@@ -557,6 +566,43 @@ def import_page_command(page: Path, output: Path | None, force: bool) -> None:
         f"Wrote {display_path(output)}: {len(rows)} rows ({sum(1 for r in rows if r.tip)} with "
         f"tips), {len(doc.traps)} traps, {len(doc.scenarios)} scenarios, {len(doc.notes)} notes."
     )
+
+
+# --------------------------------------------------------------------------------------------
+# `import` of a saved web page or a URL (issue 13)
+
+
+def _page_bytes(page: str, shown: str) -> bytes:
+    """The page's bytes: read from the file, or fetched from the URL (an I017 error exits 1)."""
+    from cardgen.importer.fetch import fetch, is_url
+
+    if not is_url(page):
+        return Path(page).read_bytes()
+    data, diags = fetch(page)
+    if data is None:
+        from cardgen.diagnostics import summary
+
+        for d in diags:
+            click.echo(d.format())
+        click.echo(summary(diags))
+        sys.exit(1)
+    return data
+
+
+def _is_html(page: str, data: bytes) -> bool:
+    from cardgen.importer.fetch import is_url
+    from cardgen.importer.html import looks_like_html
+
+    suffix = Path(page).suffix.lower() if not is_url(page) else ""
+    return suffix in (".html", ".htm", ".xhtml") or is_url(page) or looks_like_html(data)
+
+
+def _html_text(html: str, shown: str) -> tuple[str | None, list[int] | None, list[Diagnostic]]:
+    """A saved page's text as the importer reads it, and the HTML line of each text line."""
+    from cardgen.importer import html_page
+
+    text, lines, diags = html_page(html, shown)
+    return text, (lines if text is not None else None), diags
 
 
 def main() -> None:  # pragma: no cover
