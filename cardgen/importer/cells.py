@@ -132,7 +132,8 @@ def split_header(cell: str, corpus: Corpus, exclude: Iterable[int]) -> Split:
     m = re.search(r"\s+[—–]\s+|\s+-\s+|:\s+", cell)
     if m and 0 < word_count(cell[: m.start()]) <= 5:
         before = cell[: m.start()].split()
-        if not any(kind(w) == "low" for w in before):
+        # an em or en dash is the format's own separator (`git merge — Joins two histories`)
+        if "—" in m.group() or "–" in m.group() or not any(kind(w) == "low" for w in before):
             return Split(cell[: m.start()].strip(), cell[m.end() :].strip(), 99.0)
     toks = tokens(cell)
     words = [t for t, _, _ in toks]

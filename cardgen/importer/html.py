@@ -33,6 +33,10 @@ _CHROME = re.compile(
     re.IGNORECASE,
 )
 _TRAP_CALLOUT = re.compile(r"warning|danger|caution|trap|pitfall|gotcha|alert", re.IGNORECASE)
+# a heading over warnings: its paragraphs are traps already (docs/import.md, sections)
+_WARNING_HEADING = re.compile(
+    r"trap|pitfall|gotcha|watch|careful|mistake|warning|caution|remember|myth", re.IGNORECASE
+)
 _DECOY_TABLE = re.compile(r"calendar|infobox|sidebar|layout", re.IGNORECASE)
 _BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "pre", "dd")
 _WEEKDAYS = {"mo", "tu", "we", "th", "fr", "sa", "su", "mon", "tue", "wed", "thu", "fri", "sat"}
@@ -121,7 +125,7 @@ def _walk(el: Any, out: _Out) -> None:
             _table(child, out)
         elif re.fullmatch(r"h[1-6]", tag):
             out.add(_text(child), out.line_of(child))
-            out.trap_heading = "trap" in _text(child).lower()
+            out.trap_heading = bool(_WARNING_HEADING.search(_text(child)))
         elif _TRAP_CALLOUT.search(_classes(child)):
             _callout(child, out)
         elif tag in ("ul", "ol", "div", "section", "article", "main", "dl") and len(child):
@@ -149,7 +153,7 @@ def is_comparison(table: Any) -> bool:
     table, a calendar (day names, numbers) or an infobox (2 columns)."""
     if _DECOY_TABLE.search(_classes(table)):
         return False
-    rows = [r for r in _rows(table) if r]
+    rows = [r for r in _rows(table) if len(r) > 1]  # a full-width row is a note
     if len(rows) < 3 or min(len(r) for r in rows) < 3:
         return False
     words = [_text(c).lower() for r in rows for c in r]
@@ -168,6 +172,9 @@ def _table(table: Any, out: _Out) -> None:
     tips = any(tip for _, tip in split)
     out.row([*cells, "Exam tip"] if tips else cells, out.line_of(header[0].getparent()))
     for r, (label, tip) in zip(body, split):
+        if len(r) == 1:  # a full-width row (`Tip: …`): the text importer gives it to the row above
+            out.add(_text(r[0]), out.line_of(r[0].getparent()))
+            continue
         values = [_text(c) for c in r[1:]]
         values += [""] * (len(cells) - 1 - len(values))
         out.row([label, *values, tip] if tips else [label, *values], out.line_of(r[0].getparent()))
