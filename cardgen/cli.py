@@ -492,13 +492,18 @@ def _report_decks(result: BuildResult, check: bool) -> None:
     help="Source file to write (default: sources/<title-slug>.md; `-` prints it to stdout).",
 )
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
-def import_page_command(page: str, output: Path | None, force: bool) -> None:
+@click.option(
+    "--merge",
+    is_flag=True,
+    help="Re-import onto an existing source: apply the page's changes, keep your edits.",
+)
+def import_page_command(page: str, output: Path | None, force: bool, merge: bool) -> None:
     """Turn a study PAGE into a source: pasted text (a text file, `-` for stdin), a saved web
     page (`.html`) or a URL (`https://…`; HTML needs `pip install 'cardgen[html]'`).
 
     Warnings name the PAGE's lines to review (unsure splits, dropped residue, unplaced text).
-    Exit 0 when written, 1 when the page cannot be read or imported, 2 when the output exists
-    (use --force) or the usage is wrong.
+    Exit 0 when written, 1 when the page cannot be read or imported (or --merge meets a
+    conflict), 2 when the output exists (use --merge or --force) or the usage is wrong.
     """
     from cardgen.diagnostics import summary
     from cardgen.fsutil import display_path, write_atomic
@@ -534,13 +539,8 @@ def import_page_command(page: str, output: Path | None, force: bool) -> None:
             raise click.UsageError(
                 f"{display_path(output)} is not a Markdown source; name it .md (or .markdown)"
             )
-        if output.exists() and not force:
-            click.echo(
-                f"Error: {display_path(output)} already exists; use --force to overwrite it "
-                "or -o to write elsewhere.",
-                err=True,
-            )
-            sys.exit(2)
+        if output.exists() and not force and not merge:
+            _refuse_overwrite(output)
     if text is not None:
         doc_id = slugify(output.stem) if output is not None and not to_stdout else None
         markdown, diags = import_page(text, shown, doc_id or None)
@@ -558,9 +558,11 @@ def import_page_command(page: str, output: Path | None, force: bool) -> None:
         click.echo(markdown, nl=False)
         return
     assert output is not None
+    written = _merged(output, markdown) if merge and output.exists() and not force else markdown
     output.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(output, markdown.encode("utf-8"))
-    doc, _ = parse_text(markdown, str(output))
+    write_atomic(output, written.encode("utf-8"))
+    _keep_base(output, markdown)
+    doc, _ = parse_text(written, str(output))
     rows = [r for c in doc.comparisons for r in c.rows]
     echo(
         f"Wrote {display_path(output)}: {len(rows)} rows ({sum(1 for r in rows if r.tip)} with "
@@ -570,6 +572,71 @@ def import_page_command(page: str, output: Path | None, force: bool) -> None:
 
 # --------------------------------------------------------------------------------------------
 # `import` of a saved web page or a URL (issue 13)
+
+
+def _refuse_overwrite(output: Path) -> None:
+    """An existing source and no --force / --merge: refuse (exit 2), showing the author's edits
+    since the last import when that import was kept."""
+    from cardgen.fsutil import display_path
+    from cardgen.importer.merge import base_path, edits_diff
+
+    shown = display_path(output)
+    base = base_path(output)
+    if base.is_file():
+        diff = edits_diff(base.read_text(encoding="utf-8"), output.read_text("utf-8"), shown)
+        if diff:
+            click.echo(f"Your edits to {shown} since it was imported:", err=True)
+            click.echo(diff, err=True, nl=False)
+    click.echo(
+        f"Error: {shown} already exists; use --force to overwrite it, --merge to apply the "
+        "page's changes and keep your edits, or -o to write elsewhere.",
+        err=True,
+    )
+    sys.exit(2)
+
+
+def _merged(output: Path, markdown: str) -> str:
+    """The existing source with the new import merged in (three-way, against the last import);
+    a conflict, or no record of the last import, exits 1 and writes nothing."""
+    from cardgen.fsutil import display_path
+    from cardgen.importer.merge import base_path, merge3
+    from cardgen.source import parse_text
+
+    shown = display_path(output)
+    base = base_path(output)
+    if not base.is_file():
+        click.echo(
+            f"Error: no record of the last import of {shown} ({display_path(base)}); "
+            "use --force to overwrite it, or -o to write elsewhere.",
+            err=True,
+        )
+        sys.exit(1)
+    yours = output.read_text(encoding="utf-8")
+    merged, conflicts = merge3(base.read_text(encoding="utf-8"), yours, markdown)
+    for c in conflicts:
+        click.echo(
+            f"{shown}:{c.line}:1: conflict: you changed "
+            f"{''.join(c.yours).strip()[:120]!r}; the page now has "
+            f"{''.join(c.page).strip()[:120]!r}"
+        )
+    if conflicts:
+        n = len(conflicts)
+        click.echo(f"Not merged: {n} conflict{'s' if n > 1 else ''}; nothing written.")
+        sys.exit(1)
+    if any(d.is_error for d in parse_text(merged, str(output))[1]):
+        click.echo(f"Not merged: the merge of {shown} does not read back; nothing written.")
+        sys.exit(1)
+    return merged
+
+
+def _keep_base(output: Path, markdown: str) -> None:
+    """Keep what the import wrote, for the next re-import's merge (never read as a source)."""
+    from cardgen.fsutil import write_atomic
+    from cardgen.importer.merge import base_path
+
+    base = base_path(output)
+    base.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(base, markdown.encode("utf-8"))
 
 
 def _page_bytes(page: str, shown: str) -> bytes:

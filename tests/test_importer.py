@@ -1141,3 +1141,51 @@ def test_a_trap_without_emphasis_gets_a_proposed_cloze_listed_for_review():
     proposed = [d for d in diags if d.code == "I015"]
     assert len(proposed) == 1 and "**4000 K**" in proposed[0].message
     assert proposed[0].loc.line == 8
+
+
+def test_reimporting_a_newer_page_keeps_the_authors_edits(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.chdir(tmp_path)
+    v1 = page_with("Size | 1 KB | 2 KB |\nRetention | 4 days | none |")
+    Path("page.txt").write_text(v1, encoding="utf-8")
+    assert runner.invoke(cli, ["import", "page.txt", "-o", "sources/q.md"]).exit_code == 0
+    src = Path("sources/q.md")
+    base = Path("sources/.cardgen-import/q.md.base")
+    assert base.read_text(encoding="utf-8") == src.read_text(encoding="utf-8")
+    # the author fixes a value by hand; the site updates another row
+    src.write_text(src.read_text("utf-8").replace("| 4 days |", "| 4 days (max 14) |"), "utf-8")
+    Path("page.txt").write_text(v1.replace("Size | 1 KB", "Size | 256 KB"), encoding="utf-8")
+    refused = runner.invoke(cli, ["import", "page.txt", "-o", "sources/q.md"])
+    assert refused.exit_code == 2
+    assert "+| Retention | 4 days (max 14) |" in refused.output  # the edits are shown
+    assert "--merge to apply the page's changes and keep your edits" in refused.output
+    merged = runner.invoke(cli, ["import", "page.txt", "-o", "sources/q.md", "--merge"])
+    assert merged.exit_code == 0, merged.output
+    text = src.read_text(encoding="utf-8")
+    assert "| 4 days (max 14) |" in text and "| 256 KB |" in text
+    assert "| 256 KB |" in base.read_text(encoding="utf-8")  # the new import is the new base
+    assert runner.invoke(cli, ["check", "sources"]).exit_code == 0  # the base is no source
+    # both sides change the same row: a conflict, reported at the source's line; nothing written
+    src.write_text(text.replace("| 256 KB |", "| 256 KiB |"), encoding="utf-8")
+    Path("page.txt").write_text(v1.replace("Size | 1 KB", "Size | 512 KB"), encoding="utf-8")
+    before = src.read_bytes()
+    clash = runner.invoke(cli, ["import", "page.txt", "-o", "sources/q.md", "--merge"])
+    assert clash.exit_code == 1
+    line = next(i for i, s in enumerate(text.splitlines(), 1) if "| 256 KB |" in s)
+    assert f"sources/q.md:{line}:1: conflict: you changed" in clash.output
+    assert "Not merged: 1 conflict; nothing written." in clash.output
+    assert src.read_bytes() == before
+
+
+def test_merge_without_a_record_of_the_last_import_refuses(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.chdir(tmp_path)
+    Path("sources").mkdir()
+    Path("sources/q.md").write_text("hand written", encoding="utf-8")
+    Path("page.txt").write_text(page_with("Size | 1 | 2 |"), encoding="utf-8")
+    result = runner.invoke(cli, ["import", "page.txt", "-o", "sources/q.md", "--merge"])
+    assert result.exit_code == 1
+    assert "no record of the last import of sources/q.md" in result.output
+    assert Path("sources/q.md").read_text(encoding="utf-8") == "hand written"
