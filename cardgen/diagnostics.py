@@ -357,6 +357,30 @@ REGISTRY: dict[str, Code] = {
             "import: the page makes a source over the size limits (split the page)",
             "diagnostics.md#i--import",
         ),
+        Code(
+            "I015",
+            WARNING,
+            "import: a trap had no bold term; the importer proposed one (review it)",
+            "diagnostics.md#i--import",
+        ),
+        Code(
+            "I016",
+            WARNING,
+            "import: a table pasted one cell per line could be read with another subject count",
+            "diagnostics.md#i--import",
+        ),
+        Code(
+            "I017",
+            ERROR,
+            "import: the URL cannot be fetched (refused, timeout, HTTP error, not HTML, too large)",
+            "diagnostics.md#i--import",
+        ),
+        Code(
+            "I018",
+            ERROR,
+            "import: reading HTML needs the `html` extra (pip install 'cardgen[html]')",
+            "diagnostics.md#i--import",
+        ),
     )
 }
 FAMILIES = {"P": "parse", "L": "lint", "B": "build", "I": "import"}

@@ -24,6 +24,8 @@ rules each one follows):
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cardgen.diagnostics import Diagnostic, diag
 from cardgen.importer.emit import render, title_slug_of
 from cardgen.importer.lines import classify, report_residue
@@ -75,4 +77,32 @@ def import_page(
     return markdown, diags
 
 
-__all__ = ["decode_page", "import_page", "title_slug", "title_slug_of"]
+def html_page(html: str, path: str) -> tuple[str | None, list[int], list[Diagnostic]]:
+    """A saved HTML page as page text (see `importer.html`) and per text line the HTML line;
+    None and an `I018` error when the `html` extra is not installed."""
+    from cardgen.importer.html import HtmlSupportMissing, html_to_page
+
+    try:
+        text, source = html_to_page(html)
+    except HtmlSupportMissing as exc:
+        return None, [], [diag(Loc(path, 1, 1), "I018", str(exc))]
+    return text, source, []
+
+
+def on_html_lines(diags: list[Diagnostic], source: list[int]) -> list[Diagnostic]:
+    """Diagnostics located on the page text moved to the HTML lines the text came from."""
+    out = []
+    for d in diags:
+        line = source[d.loc.line - 1] if 0 < d.loc.line <= len(source) else 1
+        out.append(replace(d, loc=replace(d.loc, line=line, col=1)))
+    return sorted(out, key=lambda d: (d.loc.line, d.loc.col, d.code))
+
+
+__all__ = [
+    "decode_page",
+    "html_page",
+    "import_page",
+    "on_html_lines",
+    "title_slug",
+    "title_slug_of",
+]

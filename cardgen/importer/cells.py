@@ -31,6 +31,7 @@ from cardgen.importer.words import (
     row_kind,
     tokens,
     word_count,
+    wordset,
 )
 from cardgen.text import slugify
 
@@ -49,6 +50,10 @@ class Split:
     # every reading of the cell, for a header whose name turns out to collide with another's
     cands: list[Split] = field(default_factory=list, repr=False)
     collided: str = ""  # the shorter name given up because other columns share it
+    # a Title Case label of 2-3 words, then a tip opening `Word lower-case …`: the only other
+    # reading moves the label's last word into the tip, which would then open with two
+    # capitalised words the page never writes together; sure by its shape
+    by_shape: bool = False
 
     @property
     def margin(self) -> float:
@@ -56,6 +61,8 @@ class Split:
 
     @property
     def unsure(self) -> bool:
+        if self.by_shape:
+            return False
         return not self.strong or self.margin < UNSURE_MARGIN
 
 
@@ -71,8 +78,9 @@ def _rank(cands: list[Split]) -> Split:
 def _label_penalty(words: Sequence[str]) -> float:
     """How little `words` read like a Title Case label or name (0 = perfectly)."""
     score = 0.0
-    for w in words:
-        if kind(w) == "low":
+    explained = _in_closed_brackets(words)
+    for i, w in enumerate(words):
+        if kind(w) == "low" and i not in explained:
             score -= 6
     for w in words[1:]:
         if core(w).lower() in CLAUSE_OPENERS and kind(w) == "cap":
@@ -91,7 +99,23 @@ def _label_penalty(words: Sequence[str]) -> float:
         score -= 3
     if len(words) > 6:
         score -= len(words) - 6
+    if last in ("a", "an", "the") and len(words) > 1:
+        score -= 6  # a label never ends on an article (`Pod Names Pods of a`)
     return score
+
+
+def _in_closed_brackets(words: Sequence[str]) -> set[int]:
+    """Indices of the words inside a bracket that closes among `words`: lower-case words there
+    explain a label (`Hashable (usable as dict key)`), they do not start a tip."""
+    inside: set[int] = set()
+    opened: int | None = None
+    for i, w in enumerate(words):
+        if opened is None and w.startswith("("):
+            opened = i
+        if opened is not None and w.endswith(")"):
+            inside.update(range(opened, i + 1))
+            opened = None
+    return inside
 
 
 def _boundaries(n: int) -> list[int]:
@@ -108,13 +132,16 @@ def split_header(cell: str, corpus: Corpus, exclude: Iterable[int]) -> Split:
     m = re.search(r"\s+[—–]\s+|\s+-\s+|:\s+", cell)
     if m and 0 < word_count(cell[: m.start()]) <= 5:
         before = cell[: m.start()].split()
-        if not any(kind(w) == "low" for w in before):
+        # an em or en dash is the format's own separator (`git merge — Joins two histories`)
+        if "—" in m.group() or "–" in m.group() or not any(kind(w) == "low" for w in before):
             return Split(cell[: m.start()].strip(), cell[m.end() :].strip(), 99.0)
     toks = tokens(cell)
     words = [t for t, _, _ in toks]
     n = len(words)
     if not n:
         return Split("", "", 0.0)
+    if n == 1:  # one word: nothing to split, no other reading
+        return Split(cell.strip(), "", 99.0, True, 1)
     exclude = list(exclude)
     cands: list[Split] = []
     for k in _boundaries(n):
@@ -205,6 +232,40 @@ def distinct_names(splits: dict[int, Split]) -> None:
             return
 
 
+def shared_class_noun(splits: dict[int, Split]) -> None:
+    """A capitalised word that every header cell has among its first words (`Ionic Bond
+    Electrons transferred`, `Covalent Bond Electrons shared`, `Metallic Bond Sea of …`) is the
+    class all the names share: it ends each name that stopped short of it."""
+    cells = {j: f"{sp.head} {sp.tail}".split() for j, sp in splits.items()}
+    if len(cells) < 2:
+        return
+    at: dict[int, int] = {}
+    common: set[str] | None = None
+    for words in cells.values():
+        caps = {core(w) for w in words[1:4] if kind(w) == "cap" and not is_caps(w)}
+        common = caps if common is None else common & caps
+    if not common:
+        return
+    first = next(iter(cells.values()))
+    noun = next(core(w) for w in first[1:4] if core(w) in common)  # the earliest
+    for j, words in cells.items():
+        at[j] = next(i for i in range(1, 4) if core(words[i]) == noun)
+    before = {" ".join(cells[j][: at[j]]) for j in cells}
+    if len(before) < len(cells):  # the names would not differ before the noun
+        return
+    for j, sp in list(splits.items()):
+        if sp.k > at[j] + 1:
+            continue
+        if sp.k == at[j] + 1:  # the name already ends with the shared noun: confirmed
+            sp.strong, sp.runner_up = True, None
+            continue
+        longer = next((c for c in sp.cands if c.k == at[j] + 1), None)
+        if longer is not None:
+            new = Split(longer.head, longer.tail, longer.score, True, longer.k)
+            new.cands = sp.cands
+            splits[j] = new
+
+
 def _lengthened(old: Split) -> Split:
     """The best reading of a header cell with a longer name than `old`'s."""
     longer = sorted((c for c in old.cands if c.k > old.k), key=lambda c: (-c.score, c.k))
@@ -271,20 +332,46 @@ def split_row(
         if vocab and core(words[k - 1]).lower() in vocab:
             score += 1  # other rows' labels use this word too
         cands.append(_whole_label(fc, score) if k == len(words) else _label_and_tip(fc, k, score))
-    return _rank(cands)
+    best = _rank(cands)
+    if _participle_before_name(fc, best):
+        # `Reliability Lost TCP segments are sent again`: the word before the subject's name
+        # may open the tip (`Lost TCP segments …`); report it with that reading as the other
+        shorter = next((c for c in cands if c.k == best.k - 1), None)
+        best.strong, best.by_shape, best.runner_up = False, False, shorter
+    return best
+
+
+# past participles that open a tip sentence as well as they end a label (`Lost`, `Built`)
+_PARTICIPLES = wordset(
+    """lost made built sent kept held given taken known done seen shown left found written
+    paid sold bought run put set cut"""
+)
+
+
+def _participle_before_name(fc: _FirstCell, best: Split) -> bool:
+    """Whether the label of `best` (2 words or more) ends in a past participle right before
+    a tip that opens with a subject's name: then the participle may open the tip instead."""
+    k = best.k
+    if k < 2 or k >= len(fc.words) or not any(fc.words[k : k + len(n)] == n for n in fc.names):
+        return False
+    last = core(fc.words[k - 1]).lower()
+    return last in _PARTICIPLES or (last.endswith("ed") and len(last) > 4)
 
 
 def _whole_label(fc: _FirstCell, score: float) -> Split:
     """The reading of the whole cell as the label, with no tip."""
     words, cell, n = fc.words, fc.cell, len(fc.words)
-    lows = sum(1 for w in words if row_kind(w) == "low")
+    # lower-case words in brackets explain the label (`Membership test (x in c)`)
+    unbracketed = re.sub(r"\([^()]*\)", " ", cell).split()
+    lows = sum(1 for w in unbracketed if row_kind(w) == "low")
     # a short label in sentence case (`Data types`, `Max message size`): any tip cut from it
     # would start with a lower-case word
+    plain = unbracketed or words
     sentence_case = (
-        n <= 4
-        and row_kind(words[0]) == "cap"
-        and all(row_kind(w) in ("low", "conn", "num") for w in words[1:])
-        and not re.search(r"[.!?:;,\"'“‘]", cell)
+        len(plain) <= 4
+        and row_kind(plain[0]) in ("cap", "num")
+        and all(row_kind(w) in ("low", "conn", "num") for w in plain[1:])
+        and not re.search(r"[.!?:;,\"'“‘]", " ".join(plain))
     )
     if sentence_case:
         score += 1 + 6 * lows  # its lower-case words are no sign of a tip
@@ -304,7 +391,29 @@ def _label_and_tip(fc: _FirstCell, k: int, score: float) -> Split:
     head = fc.cell[: fc.toks[k - 1][2]].strip()
     tail = fc.cell[fc.toks[k][1] :].strip()
     # every part of the score is a whole number: the sum is the same in any order
-    return Split(head, tail, score + lead_in + opening + phrase, strong, k)
+    split = Split(head, tail, score + lead_in + opening + phrase, strong, k)
+    split.by_shape = _sure_by_shape(fc, k)
+    return split
+
+
+def _sure_by_shape(fc: _FirstCell, k: int) -> bool:
+    """`Rollout Order Deployments replace pods …`: a Title Case label of 2-3 words, a tip
+    opening with a capitalised word then a lower-case one, and no use on the page of the
+    label's last word with the tip's first."""
+    words, n = fc.words, len(fc.words)
+    if not 1 <= k <= 3 or n - k < 3:
+        return False
+    label, first, second = words[:k], words[k], words[k + 1]
+    if k == 1 and row_kind(second) != "low":
+        return False  # `Cause Anti-GAD antibodies …` but not `Ordering of messages …`
+    return (
+        all(kind(w) == "cap" and w[:1].isalpha() and not w.endswith(":") for w in label)
+        and kind(first) == "cap"
+        and not is_caps(first)
+        and first[:1].isalpha()
+        and row_kind(second) in ("low", "conn")
+        and not fc.corpus.count([label[-1], first], fc.exclude)
+    )
 
 
 def _tip_lead_in(fc: _FirstCell, k: int) -> tuple[int, bool]:
@@ -318,7 +427,10 @@ def _tip_lead_in(fc: _FirstCell, k: int) -> tuple[int, bool]:
     if first[:1] in QUOTES:
         score, strong = score + 5, True
     elif first[:1] in "([{":
-        score -= 3
+        # a bracket after the label explains the label (`Hashable (usable as dict key)`);
+        # a tip that is nothing but a bracket is no tip at all
+        rest = " ".join(words[k:])
+        score -= 10 if rest[-1:] in ")]}" and rest.count("(") <= 1 else 6
     elif shape in ("low", "sym", "conn"):
         score -= 8
     # a lead-in ending in a colon: `Scenario:` or `Critical trap:`

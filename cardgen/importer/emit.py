@@ -245,7 +245,15 @@ def trap_markdown(
 ) -> tuple[str, str, str]:
     """The trap as a list item's Markdown, plus its title and text as the parser should
     read them back (bold markers aside)."""
-    spans = trap_spans(text, title, lead_caps, state.corpus, state.subjects)
+    spans, proposed = trap_spans(text, title, lead_caps, state.corpus, state.subjects)
+    if proposed:
+        a, b = spans[0]
+        state.report(
+            line,
+            "I015",
+            f"no bold term in this trap; proposed **{text[a:b]}** ({proposed}): check it is "
+            "the term to recall before the first build",
+        )
     if not spans:
         state.report(
             line,

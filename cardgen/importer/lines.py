@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from cardgen.importer.chrome import chrome_lines, is_section_name
 from cardgen.importer.page import RELATED, is_nav_link, residue_kind, without_page_meta
 from cardgen.importer.state import ImportState
 from cardgen.importer.words import (
@@ -110,13 +111,14 @@ def classify(state: ImportState) -> None:
     footer_from = attribution if attribution and _closes_page(state, attribution) else 0
     tail = _navigation_tail(state, first, attribution, footer_from)
     related = _related_links(state, first, attribution)
+    chrome = chrome_lines(state.lines, state.table_lines)
     for no, raw in enumerate(state.lines, 1):
         if no - 1 in state.table_lines or not raw.strip():
             continue
         s = raw.strip()
         if no == attribution:
             continue
-        why = residue_kind(s)
+        why = chrome.get(no - 1) or residue_kind(s)
         if not why and no >= related:
             why = "related links"
         if not why and no >= tail:
@@ -127,8 +129,19 @@ def classify(state: ImportState) -> None:
             state.residue.append((no, s, why))
             continue
         state.content.append((no, s))
+    _section_name(state)
     for _, text in state.content:
         state.corpus.add(strip_emoji(text))
+
+
+def _section_name(state: ImportState) -> None:
+    """Drop a site's section name on the first line (`Python Tutorial`) over the title."""
+    first_table = state.tables[0].line if state.tables else len(state.lines) + 1
+    c = state.content
+    if len(c) >= 2 and c[1][0] < first_table and is_section_name(c[0][1], c[1][1]):
+        state.residue.append((c[0][0], c[0][1], "site section name"))
+        state.residue.sort()
+        del c[0]
 
 
 def _strip_bookkeeping(state: ImportState) -> None:

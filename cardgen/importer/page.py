@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from cardgen.diagnostics import Diagnostic, diag
+from cardgen.importer.tips import tip_line
 from cardgen.importer.words import QARROW, phrases, strip_emoji, word_count, wordset
 from cardgen.model import Loc
 from cardgen.source import looks_utf16, normalise_text
@@ -91,6 +92,39 @@ _NAV_LINK = re.compile(
     r"continue reading|back to)\b\s*(?::|→|»|›|->|>|\s.*(?:→|»|›|->|>)$)|[←«‹]|<-)",
     re.IGNORECASE,
 )
+# lines a page puts inside a table that are not the table's: ads, "continue reading"
+CLUTTER = re.compile(
+    r"^(?:advertisement|advertisements|ad|ads|sponsored|sponsored content|promoted|"
+    r"(?:story|article|content) continues below|continue reading below|scroll to continue|"
+    r"scroll down to continue|keep reading below)$",
+    re.IGNORECASE,
+)
+
+
+# A byline: who wrote or reviewed the page (`By Priya Raman`, `Medically reviewed by Dr. Alan
+# Cho, MD · 6 min read`, `Written by Dana Whitfield | Reviewed by Marco Ruiz | Updated March
+# 2026`): every part a byline, bookkeeping or a dated update; no exam code, so no attribution.
+_BYLINE = re.compile(
+    r"^(?:(?:medically |expert |peer |fact[- ]?|last )?(?:reviewed|written|checked|edited|"
+    r"authored|updated|fact[- ]checked)\s+)?by\s+\S.{0,60}$",
+    re.IGNORECASE,
+)
+_DATED = re.compile(
+    r"^(?:(?:last )?(?:updated|published|posted|reviewed|edited)(?: on)?\s+)"
+    r"(?:\S+\s+){0,2}(?:19|20)\d\d$",
+    re.IGNORECASE,
+)
+_EXAM_CODE = re.compile(r"\b[A-Z]{2,5}-?[A-Z]?\d{2,4}\b")
+
+
+def is_byline(s: str) -> bool:
+    """Whether a line says who wrote or reviewed the page, and maybe when (no exam code)."""
+    parts = [p.strip() for p in re.split(r"\s+[·•|]\s+", s.strip())]
+    if _EXAM_CODE.search(s) or not any(_BYLINE.match(p) for p in parts):
+        return False
+    return all(_BYLINE.match(p) or _PAGE_META.match(p) or _DATED.match(p) for p in parts)
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
@@ -139,10 +173,25 @@ def page_lines(text: str) -> list[str]:
             while j < len(lines) and "\t" in lines[j] and lines[j].strip():
                 keep.add(j)
                 j += 1
+                # a tip line or an ad between rows: the rows after it are the table's too
+                gap = j
+                while gap < len(lines) and gap - j < 3 and _between_rows(lines[gap]):
+                    gap += 1
+                if gap > j and gap < len(lines) and "\t" in lines[gap]:
+                    j = gap
             i = j
             continue
         i += 1
     return [s if no in keep else s.replace("\t", " ") for no, s in enumerate(lines)]
+
+
+def _between_rows(s: str) -> bool:
+    """A line that may stand between a table's rows: a tip line, or an ad."""
+    return (
+        "\t" not in s
+        and bool(s.strip())
+        and (tip_line(s) is not None or bool(CLUTTER.match(s.strip())))
+    )
 
 
 def residue_kind(s: str) -> str:
@@ -173,6 +222,8 @@ def residue_kind(s: str) -> str:
     parts = re.split(r"\s+[·•|]\s+", low)
     if all(_PAGE_META.match(p) for p in parts):
         return "page metadata"
+    if is_byline(s):
+        return "byline"
     return ""
 
 

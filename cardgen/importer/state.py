@@ -25,6 +25,7 @@ class Row:
     cells: list[str]
     segs: list[int]  # corpus segments of the cells
     missing: int = 0  # cells the pasted row lacked (padded with empty ones at the end)
+    more_tips: list[str] = field(default_factory=list)  # tip lines under the row (`Tip: …`)
 
 
 @dataclass

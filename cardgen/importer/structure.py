@@ -255,11 +255,21 @@ def _undecorated(state: ImportState, no: int, s: str, what: str) -> str:
     return plain
 
 
+# a heading asking the section's question (`Which type is it? Practice vignettes`)
+_QUESTION_HEADING = re.compile(
+    r"^(?:which|what|when|why|how|who|where|should|is|are|do|does|can)\b[^?]{0,70}\?"
+    r"(?:\s+[A-Z][\w -]{0,30})?$",
+    re.IGNORECASE,
+)
+
+
 def is_heading(s: str, nxt: str) -> bool:
     """A short Title Case (or ALL-CAPS) line with no end punctuation, followed by text."""
-    if not s or word_count(s) > 8 or len(s) > 60:
+    if not s or QARROW.search(s) or "→" in s:
         return False
-    if re.search(r"[.,;!]$", s) or QARROW.search(s) or "→" in s:
+    if _QUESTION_HEADING.match(s) and word_count(s) <= 10 and nxt:
+        return True  # `Which one should you pick?`: a heading, never a trap
+    if word_count(s) > 8 or len(s) > 60 or re.search(r"[.,;!]$", s):
         return False
     if not (s[0].isupper() or s[0].isdigit()):
         return False

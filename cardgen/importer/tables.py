@@ -13,10 +13,19 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from cardgen.importer.cells import Split, distinct_names, reads_like_tip, split_header, split_row
+from cardgen.importer.cells import (
+    Split,
+    distinct_names,
+    reads_like_tip,
+    shared_class_noun,
+    split_header,
+    split_row,
+)
 from cardgen.importer.evidence import Vocab
-from cardgen.importer.page import residue_kind
+from cardgen.importer.page import CLUTTER, residue_kind
+from cardgen.importer.stacked import find_stacked
 from cardgen.importer.state import ImportState, ResolvedRow, Row, Table
+from cardgen.importer.tips import names_a_tip, tip_line, with_tip
 from cardgen.importer.words import CONNECTORS, clip, core
 from cardgen.source import TIP_HEADERS
 from cardgen.text import plain_label, slugify
@@ -98,6 +107,7 @@ def find_tables(state: ImportState) -> None:
             continue
         table, i = _read_table(state, i)
         state.tables.append(table)
+    find_stacked(state)
 
 
 def _read_table(state: ImportState, i: int) -> tuple[Table, int]:
@@ -120,9 +130,37 @@ def _read_table(state: ImportState, i: int) -> tuple[Table, int]:
     open_end = not _CLOSING_PIPE.search(lines[i])
     tabbed = "\t" in lines[i]
     mark = "\t" if tabbed else "|"
-    while j < len(lines) and mark in lines[j] and lines[j].strip():
-        j = _read_row(state, table, j, open_end, tabbed)
+    while j < len(lines):
+        if mark in lines[j] and lines[j].strip():
+            j = _read_row(state, table, j, open_end, tabbed)
+            continue
+        tip = tip_line(lines[j]) if table.rows and lines[j].strip() else None
+        if tip is not None:  # `Exam tip: …` under a row: that row's tip
+            table.rows[-1].more_tips.append(tip)
+            state.table_lines.add(j)
+            j += 1
+            continue
+        resume = _after_clutter(state, j, mark, len(table.header))
+        if resume is None:
+            break
+        j = resume
     return table, j
+
+
+def _after_clutter(state: ImportState, j: int, mark: str, ncols: int) -> int | None:
+    """When lines `j`… are page clutter (an ad, at most three lines) followed by a row of the
+    same table, drop them as residue and return the row's line; None otherwise."""
+    k = j
+    while k < len(state.lines) and k - j < 3 and CLUTTER.match(state.lines[k].strip()):
+        k += 1
+    if k == j or k >= len(state.lines):
+        return None
+    if mark not in state.lines[k] or len(cells(state.lines[k])) < ncols - 1:
+        return None
+    for i in range(j, k):
+        state.residue.append((i + 1, state.lines[i].strip(), "advertisement inside the table"))
+        state.table_lines.add(i)
+    return k
 
 
 def _read_row(state: ImportState, table: Table, start: int, open_end: bool, tabbed: bool) -> int:
@@ -132,6 +170,12 @@ def _read_row(state: ImportState, table: Table, start: int, open_end: bool, tabb
     ncols = len(table.header)
     text = lines[start]
     found = cells(text)
+    filled = [c for c, _ in found if c]
+    tip = tip_line(filled[0]) if len(filled) == 1 and table.rows else None
+    if tip is not None:  # a full-width note row (`| Tip: most phone cameras … |`)
+        table.rows[-1].more_tips.append(tip)
+        state.table_lines.add(start)
+        return start + 1
     if (
         open_end
         and not tabbed
@@ -191,6 +235,8 @@ def register_table(state: ImportState, t: Table) -> None:
     for r in t.rows:
         r.segs = [state.corpus.add(c) for c in r.cells]
     tips = [j for j in range(1, len(t.header)) if plain_label(t.header[j]) in TIP_HEADERS]
+    if not tips and len(t.header) >= 4:  # a tip column of another name (`High-yield pearl`)
+        tips = [j for j in range(1, len(t.header)) if names_a_tip(t.header[j])]
     t.tip_col = tips[0] if tips else None
 
 
@@ -227,6 +273,7 @@ def _resolve_header(state: ImportState, t: Table) -> tuple[list[str], list[str],
             state.report(t.line, "I013", f"empty header cell; named it {cell!r}", t.header_cols[j])
         splits[j] = split_header(cell, state.corpus, t.header_segs)
     distinct_names(splits)
+    shared_class_noun(splits)
     for j in range(1, len(t.header)):
         if j == t.tip_col:
             columns.append(t.header[j])
@@ -272,7 +319,10 @@ def _rows_with_tip_column(
     for i, r in enumerate(t.rows, 1):
         values = [r.cells[j] for j in range(1, len(r.cells)) if j != tip_col]
         label = unique(state, r.cells[0] or f"Row {i}", taken, (r.line, 1), "label")
-        rows.append(ResolvedRow(r.line, label, r.cells[tip_col], values))
+        tip = r.cells[tip_col]
+        for more in r.more_tips:
+            tip = with_tip(tip, more)
+        rows.append(ResolvedRow(r.line, label, tip, values))
         if r.missing:
             _report_short_row(state, t, r, label, columns)
     return rows
@@ -347,7 +397,10 @@ def _resolve_row(
         _report_short_row(state, t, r, label, columns)
     if split.unsure:
         _report_unsure_label(state, r.line, label, split)
-    return ResolvedRow(r.line, label, split.tail, values)
+    tip = split.tail
+    for more in r.more_tips:
+        tip = with_tip(tip, more)
+    return ResolvedRow(r.line, label, tip, values)
 
 
 def _report_unsure_label(state: ImportState, line: int, label: str, split: Split) -> None:

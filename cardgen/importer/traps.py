@@ -22,6 +22,7 @@ from cardgen.importer.words import (
     core,
     is_caps,
     tokens,
+    wordset,
 )
 
 
@@ -154,15 +155,58 @@ def given_away(text: str, span: tuple[int, int], title: str) -> bool:
 
 def trap_spans(
     text: str, title: str, lead_caps: int, corpus: Corpus, subjects: Sequence[str]
-) -> list[tuple[int, int]]:
-    """The spans to bold in a trap's text: the shouted terms the title and text do not give
-    away, else the first key-term candidate that is not given away (none: no cloze card)."""
+) -> tuple[list[tuple[int, int]], str]:
+    """The spans to bold in a trap's text, and why when the importer proposes them ("" for
+    the terms the page shouts itself): the shouted terms the title and text do not give away;
+    else a proposal (`proposed_span`); none: no cloze card."""
     spans = [
         sp for sp in emphasis_spans(text, corpus, lead_caps) if not given_away(text, sp, title)
     ]
     if spans:
-        return spans
-    return next(
-        ([sp] for sp in key_term_candidates(text, subjects) if not given_away(text, sp, title)),
-        [],
-    )
+        return spans, ""
+    found = proposed_span(text, title, subjects)
+    return ([found[0]], found[1]) if found else ([], "")
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,.]*(?:\s?%|\s?[A-Za-z]{1,8}\b)?")
+_STOP = wordset(
+    """about above after again against although always because before being below between
+    cannot could does doing during either every having other their there these those though
+    through under until which while would should still without within"""
+)
+
+
+def proposed_span(
+    text: str, title: str, subjects: Sequence[str]
+) -> tuple[tuple[int, int], str] | None:
+    """A term to bold in a trap the page emphasises nothing in, and why: the first subject
+    it names (or its initials), else a number or limit (`256 KB`, `1916`, `5%`), else a word
+    naming a subject in lower case (`covalent`), else its longest content word. None when the
+    trap has no word the rest of the card does not repeat."""
+    for sp in key_term_candidates(text, subjects):
+        if not given_away(text, sp, title):
+            why = "a number or limit" if text[sp[0]].isdigit() else "the subject it names"
+            return sp, why
+    for m in _NUMBER.finditer(text):
+        sp = (m.start(), m.end())
+        if not given_away(text, sp, title):
+            return sp, "a number or limit"
+    firsts = {n.split()[0].lower() for n in subjects if n and len(n.split()[0]) >= 4}
+    words = [(m.start(), m.end()) for m in re.finditer(r"[^\W\d_][\w'-]*[^\W_]", text)]
+    for sp in words:
+        if text[sp[0] : sp[1]].lower() in firsts and not given_away(text, sp, title):
+            return sp, "the subject it names"
+    bracketed = [(m.start(), m.end()) for m in re.finditer(r"\([^()]*\)", text)]
+    content = [
+        sp
+        for sp in words
+        if sp[1] - sp[0] >= 5
+        and not any(a <= sp[0] < b for a, b in bracketed)
+        and "/" not in text[max(0, sp[0] - 1) : sp[1] + 1]
+        and text[sp[0] : sp[1]].lower() not in _STOP
+        and not given_away(text, sp, title)
+    ]
+    if not content:
+        return None
+    best = max(content, key=lambda sp: (sp[1] - sp[0], -sp[0]))
+    return best, "the decisive term"
