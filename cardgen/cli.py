@@ -448,7 +448,7 @@ def build(
         click.echo(f"{display_path(output)}/ is up to date; nothing written.")
 
 
-def _report_decks(result: BuildResult, check: bool) -> None:
+def _report_decks(result: BuildResult, check: bool, hint: bool = True) -> None:
     """A line per deck: its notes new, changed, unchanged and removed (or its files)."""
     from cardgen.fsutil import display_path
 
@@ -471,7 +471,7 @@ def _report_decks(result: BuildResult, check: bool) -> None:
             click.echo(f"  forgot {deck.forgotten} cardgen::removed marker(s) of earlier builds")
     for deck_id in result.forgotten_decks:
         click.echo(f"forgot deck {deck_id} (its source is gone) from the lock")
-    if any(deck.removed for deck in result.decks) and not check:
+    if any(deck.removed for deck in result.decks) and not check and hint:
         click.echo(
             "Removed facts stay in the deck tagged cardgen::removed: after importing, search "
             "`tag:cardgen::removed` in Anki's browser, select all, Notes > Delete."
@@ -557,6 +557,239 @@ def import_page_command(page: Path, output: Path | None, force: bool) -> None:
         f"Wrote {display_path(output)}: {len(rows)} rows ({sum(1 for r in rows if r.tip)} with "
         f"tips), {len(doc.traps)} traps, {len(doc.scenarios)} scenarios, {len(doc.notes)} notes."
     )
+
+
+# --------------------------------------------------------------------------------------------
+# sync, watch, init: from a saved edit to the updated card in Anki (issue 17)
+
+
+def _collection_path(profile: str | None, collection: Path | None) -> Path:
+    """--collection PATH, else the collection of --profile NAME (default: Anki's last used)."""
+    from cardgen.anki import ProfileError, find_collection
+
+    if collection is not None:
+        if not collection.is_file():
+            _fail(f"{collection}: no Anki collection there (give the path of collection.anki2)")
+        return collection
+    try:
+        return find_collection(profile)
+    except ProfileError as exc:
+        _fail(str(exc))
+    raise AssertionError  # pragma: no cover - _fail exits
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def _deck_packages(result: BuildResult, output: Path) -> list[Any]:
+    """The built decks' packages, with the GUIDs of markers their lock has forgotten."""
+    from cardgen import lock as lockmod
+    from cardgen.anki import DeckPackage, retired_guids
+
+    lock, _ = lockmod.read(output / lockmod.LOCK_NAME, str(output / lockmod.LOCK_NAME))
+    packages = []
+    for deck in result.decks:
+        for path in deck.outputs:
+            if path.suffix == ".apkg" and path.is_file():
+                entry = lock.deck(deck.doc_id) if lock is not None else None
+                retired = retired_guids(entry.retired) if entry is not None else ()
+                packages.append(DeckPackage(deck.doc_id, path, retired))
+    return packages
+
+
+def _guid_keys(output: Path) -> dict[str, str]:
+    """GUID -> note key, for every note and marker the lock of `output` knows."""
+    from cardgen import lock as lockmod
+    from cardgen.writers.apkg import guid
+
+    lock, _ = lockmod.read(output / lockmod.LOCK_NAME, str(output / lockmod.LOCK_NAME))
+    keys: dict[str, str] = {}
+    if lock is None:
+        return keys
+    for deck in lock.decks.values():
+        for key, entry in [*deck.notes.items(), *deck.removed.items()]:
+            keys[guid(entry.identity or key)] = key
+        for key in deck.retired:
+            keys[guid(key)] = key
+    return keys
+
+
+def _report_sync(result: Any, dry_run: bool, delete: bool, keys: dict[str, str]) -> None:
+    """A line per deck in Anki's words; a dry run also names each note it would touch."""
+    from cardgen.fsutil import display_path
+
+    fate = "delete" if delete else "suspend"
+    for plan in result.decks:
+        removed = f"{len(plan.remove)} removed ({fate})" if plan.remove else "0 removed"
+        line = (
+            f"{plan.deck}: {len(plan.add)} new, {len(plan.update)} updated, "
+            f"{len(plan.unchanged) + len(plan.conflicting) + plan.removed_before} unchanged, "
+            f"{removed}"
+        )
+        click.echo(("would apply " if dry_run else "") + line)
+        if plan.conflicting:
+            click.echo(
+                f"  {len(plan.conflicting)} note(s) left alone: their note type was changed in "
+                "Anki (Anki's importer skips them too)"
+            )
+        if dry_run:
+            for label, guids in (
+                ("new", plan.add),
+                ("updated", plan.update),
+                ("removed", plan.remove_guids),
+            ):
+                for g in guids:
+                    click.echo(f"  {label}: {keys.get(g, g)}")
+        if plan.writes and not dry_run:
+            click.echo(f"  from {display_path(plan.apkg)}")
+    if dry_run:
+        click.echo("Dry run: nothing was written to the collection.")
+
+
+def _sync_once(
+    output: Path,
+    result: BuildResult,
+    target: Path,
+    dry_run: bool,
+    delete_removed: bool,
+    make_backup: bool = True,
+) -> Any:
+    """Apply a build to the collection; prints the outcome. None when Anki has it open."""
+    from cardgen.anki import collection_busy, sync_decks
+    from cardgen.fsutil import display_path
+
+    packages = _deck_packages(result, output)
+    try:
+        synced = sync_decks(
+            target,
+            packages,
+            dry_run=dry_run,
+            delete_removed=delete_removed,
+            make_backup=make_backup,
+        )
+    except Exception as exc:
+        if not collection_busy(exc):
+            raise
+        paths = ", ".join(display_path(p.apkg) for p in packages)
+        click.echo(
+            f"Anki has the collection open ({target}): nothing was written to it. Close Anki "
+            f"and run `cardgen sync` again, or import {paths} in Anki (File > Import).",
+            err=True,
+        )
+        return None
+    if synced.backup is not None:
+        click.echo(f"Backed up the collection to {synced.backup}")
+    _report_sync(synced, dry_run, delete_removed, _guid_keys(output) if dry_run else {})
+    if synced.deleted:
+        click.echo(f"Deleted {synced.deleted} note(s) of removed facts.")
+    elif synced.suspended:
+        click.echo(
+            f"Suspended {synced.suspended} note(s) of removed facts (tagged cardgen::removed); "
+            "`cardgen sync --delete-removed` deletes them."
+        )
+    if not dry_run and not any(p.writes for p in synced.decks):
+        click.echo("The collection is up to date; nothing written.")
+    return synced
+
+
+def _build_for_sync(
+    paths: tuple[Path, ...], output: Path, formats: tuple[str, ...] = ("apkg", "pdf")
+) -> BuildResult:
+    """The build before a sync: diagnostics printed; exit 1 on content errors."""
+    from cardgen.build import BuildOptions
+    from cardgen.build import build as run_build
+    from cardgen.diagnostics import summary
+
+    _check_source_date_epoch()
+    options = BuildOptions(output=output, formats=formats, cache=formats != ("apkg",))
+    result = run_build(list(paths) or [DEFAULT_SOURCES], options, _Progress())
+    for d in result.diagnostics:
+        click.echo(d.format())
+    if result.errors:
+        click.echo(summary(result.diagnostics))
+        click.echo("Nothing was written.")
+        sys.exit(1)
+    return result
+
+
+def _dry_run(paths: tuple[Path, ...], output: Path, target: Path, delete: bool) -> Any:
+    """Build into a scratch copy of the output's lock and packages, then compare: nothing of
+    the user's is written."""
+    import shutil
+    import tempfile
+
+    from cardgen import lock as lockmod
+
+    with tempfile.TemporaryDirectory(prefix="cardgen-dry-run-") as tmp:
+        scratch = Path(tmp)
+        for f in [output / lockmod.LOCK_NAME, *output.glob("*.apkg")]:
+            if f.is_file():
+                shutil.copy2(f, scratch / f.name)
+        result = _build_for_sync(paths, scratch, ("apkg",))
+        return _sync_once(scratch, result, target, True, delete)
+
+
+collection_options = [
+    click.option("--profile", metavar="NAME", help="Anki profile (default: the last used one)."),
+    click.option(
+        "--collection",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="The collection file (collection.anki2) instead of a profile's.",
+    ),
+]
+
+
+def _with_collection_options(f: Any) -> Any:
+    for option in reversed(collection_options):
+        f = option(f)
+    return f
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=_Folder(path_type=Path),
+    default=Path("decks"),
+    show_default=True,
+    help="Folder for the decks and the lock file.",
+)
+@_with_collection_options
+@click.option(
+    "--dry-run", is_flag=True, help="Print per deck what would change in Anki; write nothing."
+)
+@click.option(
+    "--delete-removed",
+    is_flag=True,
+    help="Delete from the collection the notes of facts removed from the sources (default: "
+    "suspend them and tag them cardgen::removed). Not build's --forget-removed.",
+)
+def sync(
+    paths: tuple[Path, ...],
+    output: Path,
+    profile: str | None,
+    collection: Path | None,
+    dry_run: bool,
+    delete_removed: bool,
+) -> None:
+    """Build, then apply the decks to your Anki collection (Anki must be closed).
+
+    Notes are added and updated as Anki's own import does ("if newer", scheduling kept); your
+    own tags, flags and review history stay; notes of removed facts are suspended and tagged
+    cardgen::removed (or deleted with --delete-removed). A backup is made first (docs/anki.md).
+    """
+    target = _collection_path(profile, collection)
+    if dry_run:
+        if _dry_run(paths, output, target, delete_removed) is None:
+            sys.exit(1)
+        return
+    result = _build_for_sync(paths, output)
+    _report_decks(result, check=False, hint=False)
+    if _sync_once(output, result, target, False, delete_removed) is None:
+        sys.exit(1)
 
 
 def main() -> None:  # pragma: no cover
