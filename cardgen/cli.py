@@ -792,5 +792,126 @@ def sync(
         sys.exit(1)
 
 
+def _rebuild_line(rebuild: Any) -> str:
+    """One short line for a rebuild: its time, each changed deck's counts, its duration."""
+    import time
+
+    from cardgen.fsutil import display_path
+
+    result = rebuild.result
+    stamp = time.strftime("%H:%M:%S")
+    took = f"({rebuild.seconds:.2f} s)"
+    if result.errors:
+        names = ", ".join(display_path(p) for p in rebuild.sources)
+        return f"{stamp} {names}: {len(result.errors)} error(s); kept the last good outputs {took}"
+    parts = [
+        f"{d.doc_id}: {d.new} new, {d.changed} changed, {d.removed} removed"
+        for d in result.decks
+        if rebuild.first or d.new or d.changed or d.removed
+    ]
+    if not parts:
+        parts = [f"{len(result.decks)} deck(s) unchanged"]
+    return f"{stamp} " + "; ".join(parts) + f", {len(result.written)} file(s) written {took}"
+
+
+class _WatchSync:
+    """--sync for watch: every rebuild applied; one backup per session; when Anki has the
+    collection open, said once, and the decks kept pending until it is closed."""
+
+    def __init__(self, target: Path, output: Path) -> None:
+        self.target, self.output = target, output
+        self.pending: dict[str, Any] = {}
+        self.backed_up = False
+        self.busy = False
+
+    def __call__(self, result: BuildResult) -> str:
+        from cardgen.anki import collection_busy, sync_decks
+
+        for package in _deck_packages(result, self.output):
+            self.pending[package.deck] = package
+        try:
+            synced = sync_decks(
+                self.target, list(self.pending.values()), make_backup=not self.backed_up
+            )
+        except Exception as exc:
+            if not collection_busy(exc):
+                raise
+            if self.busy:
+                return "; Anki: still open, not synced"
+            self.busy = True
+            return (
+                f"; Anki has the collection open ({self.target}): building only; "
+                "close Anki and the next save syncs"
+            )
+        self.busy = False
+        self.pending.clear()
+        if synced.backup is not None:
+            self.backed_up = True
+            click.echo(f"Backed up the collection to {synced.backup}")
+        plans = synced.decks
+        added, updated = sum(len(p.add) for p in plans), sum(len(p.update) for p in plans)
+        removed = sum(len(p.remove) for p in plans)
+        return f"; Anki: {added} new, {updated} updated, {removed} removed"
+
+
+@cli.command("watch")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=_Folder(path_type=Path),
+    default=Path("decks"),
+    show_default=True,
+    help="Folder for the decks and the lock file.",
+)
+@click.option("--sync", "apply", is_flag=True, help="Apply each rebuild to your Anki collection.")
+@_with_collection_options
+@click.option(
+    "--debounce",
+    type=click.IntRange(min=0),
+    default=300,
+    show_default=True,
+    metavar="MS",
+    help="Longest wait, in ms, gathering the changes of one save before rebuilding.",
+)
+def watch_command(
+    paths: tuple[Path, ...],
+    output: Path,
+    apply: bool,
+    profile: str | None,
+    collection: Path | None,
+    debounce: int,
+) -> None:
+    """Build, then rebuild the sources you save, until Ctrl-C: a line per rebuild. A source
+    with errors shows them and keeps its last good outputs. With --sync, each rebuild goes
+    straight into Anki (as `cardgen sync`; Anki must be closed for it)."""
+    from cardgen.build import BuildOptions
+    from cardgen.fsutil import display_path
+
+    try:
+        from cardgen.watch import watch as run_watch
+    except ImportError:  # pragma: no cover - the extra is missing
+        _fail("watching needs the watch extra: pip install 'cardgen[watch]'")
+    _check_source_date_epoch()
+    syncer = _WatchSync(_collection_path(profile, collection), output) if apply else None
+    chosen = list(paths) or [DEFAULT_SOURCES]
+    if not all(p.exists() for p in chosen):
+        _fail(", ".join(display_path(p) for p in chosen if not p.exists()) + ": no such file")
+
+    def on_rebuild(rebuild: Any) -> None:
+        for d in rebuild.result.diagnostics:
+            click.echo(d.format())
+        line = _rebuild_line(rebuild)
+        if syncer is not None and not rebuild.result.errors:
+            line += syncer(rebuild.result)
+        click.echo(line)
+        if rebuild.first:
+            names = ", ".join(display_path(p) for p in chosen)
+            click.echo(f"Watching {names} (Ctrl-C to stop).")
+
+    run_watch(chosen, BuildOptions(output=output), on_rebuild, debounce_ms=debounce)
+    click.echo("Stopped watching.")
+
+
 def main() -> None:  # pragma: no cover
     cli(prog_name="cardgen")
