@@ -188,7 +188,7 @@ def check(paths: tuple[Path, ...], strict: bool, ignore: list[str]) -> None:
     Card-quality lint (L codes, warnings; see docs/lint.md) runs too."""
     from cardgen.pipeline import check as check_sources
 
-    checked = check_sources(list(paths) or [DEFAULT_SOURCES], ignore)
+    checked = check_sources(list(paths) or [_default_sources()], ignore)
     if _emit_diagnostics(checked.diagnostics, strict):
         sys.exit(1)
 
@@ -402,6 +402,7 @@ def build(
     from cardgen.model import Loc
 
     _check_source_date_epoch()
+    output, paper, card_size = _from_settings(output=output, paper=paper, card_size=card_size)
     options = BuildOptions(
         output=output,
         formats=formats,
@@ -420,7 +421,7 @@ def build(
             err=True,
         )
 
-    result = run_build(list(paths) or [DEFAULT_SOURCES], options, _Progress(), waiting)
+    result = run_build(list(paths) or [_default_sources()], options, _Progress(), waiting)
     for d in result.diagnostics:
         click.echo(d.format())
     if result.errors:
@@ -522,7 +523,7 @@ def import_page_command(page: Path, output: Path | None, force: bool) -> None:
     text, diags = decode_page(data, shown)
     to_stdout = output is not None and str(output) == "-"
     if text is not None and not to_stdout:
-        output = output or DEFAULT_SOURCES / f"{title_slug(text)}.md"
+        output = output or _default_sources() / f"{title_slug(text)}.md"
         if output.is_dir():
             raise click.UsageError(f"{display_path(output)} is a folder; give a file name")
         if output.suffix.lower() not in (".md", ".markdown"):  # `check` would refuse it (P006)
@@ -563,6 +564,44 @@ def import_page_command(page: Path, output: Path | None, force: bool) -> None:
 # sync, watch, init: from a saved edit to the updated card in Anki (issue 17)
 
 
+def _workspace() -> Any:
+    """The settings of the study folder (`cardgen.toml`), read once per command; exit 1 (B030)
+    when the file is bad."""
+    meta = click.get_current_context().find_root().meta
+    if "cardgen.settings" not in meta:
+        from cardgen.workspace import load_settings
+
+        settings, diags = load_settings()
+        if diags:
+            _emit_diagnostics(diags)
+            click.echo("Nothing was done.")
+            sys.exit(1)
+        meta["cardgen.settings"] = settings
+    return meta["cardgen.settings"]
+
+
+def _default_sources() -> Path:
+    return Path(_workspace().path("sources", DEFAULT_SOURCES))
+
+
+_SETTING_NAMES = {"output": "output", "paper": "paper", "card_size": "card-size"}
+
+
+def _from_settings(**values: Any) -> tuple[Any, ...]:
+    """Each option's value: the command line's when given there, else the settings file's,
+    else the option's default."""
+    ctx = click.get_current_context()
+    settings = _workspace()
+    chosen = []
+    for name, value in values.items():
+        source = ctx.get_parameter_source(name)
+        key = _SETTING_NAMES[name]
+        if source is click.core.ParameterSource.DEFAULT and key in settings.values:
+            value = settings.path(key, value) if name == "output" else settings.text(key)
+        chosen.append(value)
+    return tuple(chosen)
+
+
 def _collection_path(profile: str | None, collection: Path | None) -> Path:
     """--collection PATH, else the collection of --profile NAME (default: Anki's last used)."""
     from cardgen.anki import ProfileError, find_collection
@@ -572,7 +611,7 @@ def _collection_path(profile: str | None, collection: Path | None) -> Path:
             _fail(f"{collection}: no Anki collection there (give the path of collection.anki2)")
         return collection
     try:
-        return find_collection(profile)
+        return find_collection(profile or _workspace().text("anki-profile"))
     except ProfileError as exc:
         _fail(str(exc))
     raise AssertionError  # pragma: no cover - _fail exits
@@ -703,8 +742,12 @@ def _build_for_sync(
     from cardgen.diagnostics import summary
 
     _check_source_date_epoch()
-    options = BuildOptions(output=output, formats=formats, cache=formats != ("apkg",))
-    result = run_build(list(paths) or [DEFAULT_SOURCES], options, _Progress())
+    settings = _workspace()
+    pdf = _pdf_options(
+        settings.text("paper") or "a4", settings.text("card-size") or "a7", "duplex", "0,0"
+    )
+    options = BuildOptions(output=output, formats=formats, cache=formats != ("apkg",), pdf=pdf)
+    result = run_build(list(paths) or [_default_sources()], options, _Progress())
     for d in result.diagnostics:
         click.echo(d.format())
     if result.errors:
@@ -781,6 +824,7 @@ def sync(
     own tags, flags and review history stay; notes of removed facts are suspended and tagged
     cardgen::removed (or deleted with --delete-removed). A backup is made first (docs/anki.md).
     """
+    (output,) = _from_settings(output=output)
     target = _collection_path(profile, collection)
     if dry_run:
         if _dry_run(paths, output, target, delete_removed) is None:
@@ -893,8 +937,13 @@ def watch_command(
     except ImportError:  # pragma: no cover - the extra is missing
         _fail("watching needs the watch extra: pip install 'cardgen[watch]'")
     _check_source_date_epoch()
+    (output,) = _from_settings(output=output)
+    settings = _workspace()
+    pdf = _pdf_options(
+        settings.text("paper") or "a4", settings.text("card-size") or "a7", "duplex", "0,0"
+    )
     syncer = _WatchSync(_collection_path(profile, collection), output) if apply else None
-    chosen = list(paths) or [DEFAULT_SOURCES]
+    chosen = list(paths) or [_default_sources()]
     if not all(p.exists() for p in chosen):
         _fail(", ".join(display_path(p) for p in chosen if not p.exists()) + ": no such file")
 
@@ -909,8 +958,31 @@ def watch_command(
             names = ", ".join(display_path(p) for p in chosen)
             click.echo(f"Watching {names} (Ctrl-C to stop).")
 
-    run_watch(chosen, BuildOptions(output=output), on_rebuild, debounce_ms=debounce)
+    run_watch(chosen, BuildOptions(output=output, pdf=pdf), on_rebuild, debounce_ms=debounce)
     click.echo("Stopped watching.")
+
+
+@cli.command("init")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default=".")
+def init_command(folder: Path) -> None:
+    """Make a study folder of your own in FOLDER (default: here): cardgen.toml (the settings),
+    sources/ with one short example, decks/. Nothing that exists is overwritten."""
+    from cardgen.fsutil import display_path
+    from cardgen.workspace import init_workspace
+
+    if folder.exists() and not folder.is_dir():
+        raise click.UsageError(f"{display_path(folder)} is a file; give a folder")
+    result = init_workspace(folder)
+    for path in result.made:
+        click.echo(f"made {display_path(path)}{'/' if path.is_dir() else ''}")
+    for path in result.kept:
+        click.echo(f"kept {display_path(path)}{'/' if path.is_dir() else ''} (already there)")
+    go = "" if folder.resolve() == Path.cwd().resolve() else f"cd {display_path(folder)} && "
+    click.echo(
+        "Next: write or import sources (`cardgen import PAGE.txt`), then "
+        f"`{go}cardgen build` and import decks/*.apkg in Anki, or `{go}cardgen sync` "
+        "(Anki closed) to put them straight into your collection."
+    )
 
 
 def main() -> None:  # pragma: no cover
