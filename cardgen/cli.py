@@ -622,115 +622,24 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-def _deck_packages(result: BuildResult, output: Path) -> list[Any]:
-    """The built decks' packages, with the GUIDs of markers their lock has forgotten."""
-    from cardgen import lock as lockmod
-    from cardgen.anki import DeckPackage, retired_guids
-
-    lock, _ = lockmod.read(output / lockmod.LOCK_NAME, str(output / lockmod.LOCK_NAME))
-    packages = []
-    for deck in result.decks:
-        for path in deck.outputs:
-            if path.suffix == ".apkg" and path.is_file():
-                entry = lock.deck(deck.doc_id) if lock is not None else None
-                retired = retired_guids(entry.retired) if entry is not None else ()
-                packages.append(DeckPackage(deck.doc_id, path, retired))
-    return packages
-
-
-def _guid_keys(output: Path) -> dict[str, str]:
-    """GUID -> note key, for every note and marker the lock of `output` knows."""
-    from cardgen import lock as lockmod
-    from cardgen.writers.apkg import guid
-
-    lock, _ = lockmod.read(output / lockmod.LOCK_NAME, str(output / lockmod.LOCK_NAME))
-    keys: dict[str, str] = {}
-    if lock is None:
-        return keys
-    for deck in lock.decks.values():
-        for key, entry in [*deck.notes.items(), *deck.removed.items()]:
-            keys[guid(entry.identity or key)] = key
-        for key in deck.retired:
-            keys[guid(key)] = key
-    return keys
-
-
-def _report_sync(result: Any, dry_run: bool, delete: bool, keys: dict[str, str]) -> None:
-    """A line per deck in Anki's words; a dry run also names each note it would touch."""
-    from cardgen.fsutil import display_path
-
-    fate = "delete" if delete else "suspend"
-    for plan in result.decks:
-        removed = f"{len(plan.remove)} removed ({fate})" if plan.remove else "0 removed"
-        line = (
-            f"{plan.deck}: {len(plan.add)} new, {len(plan.update)} updated, "
-            f"{len(plan.unchanged) + len(plan.conflicting) + plan.removed_before} unchanged, "
-            f"{removed}"
-        )
-        click.echo(("would apply " if dry_run else "") + line)
-        if plan.conflicting:
-            click.echo(
-                f"  {len(plan.conflicting)} note(s) left alone: their note type was changed in "
-                "Anki (Anki's importer skips them too)"
-            )
-        if dry_run:
-            for label, guids in (
-                ("new", plan.add),
-                ("updated", plan.update),
-                ("removed", plan.remove_guids),
-            ):
-                for g in guids:
-                    click.echo(f"  {label}: {keys.get(g, g)}")
-        if plan.writes and not dry_run:
-            click.echo(f"  from {display_path(plan.apkg)}")
-    if dry_run:
-        click.echo("Dry run: nothing was written to the collection.")
-
-
 def _sync_once(
-    output: Path,
-    result: BuildResult,
-    target: Path,
-    dry_run: bool,
-    delete_removed: bool,
-    make_backup: bool = True,
-) -> Any:
-    """Apply a build to the collection; prints the outcome. None when Anki has it open."""
+    output: Path, result: BuildResult, target: Path, dry_run: bool, delete: bool
+) -> bool:
+    """Apply a build to the collection and print the outcome; False when Anki has it open."""
     from cardgen.anki import collection_busy, sync_decks
-    from cardgen.fsutil import display_path
+    from cardgen.anki.report import busy_message, deck_packages, guid_keys, sync_lines
 
-    packages = _deck_packages(result, output)
+    packages = deck_packages(result, output)
     try:
-        synced = sync_decks(
-            target,
-            packages,
-            dry_run=dry_run,
-            delete_removed=delete_removed,
-            make_backup=make_backup,
-        )
+        synced = sync_decks(target, packages, dry_run=dry_run, delete_removed=delete)
     except Exception as exc:
         if not collection_busy(exc):
             raise
-        paths = ", ".join(display_path(p.apkg) for p in packages)
-        click.echo(
-            f"Anki has the collection open ({target}): nothing was written to it. Close Anki "
-            f"and run `cardgen sync` again, or import {paths} in Anki (File > Import).",
-            err=True,
-        )
-        return None
-    if synced.backup is not None:
-        click.echo(f"Backed up the collection to {synced.backup}")
-    _report_sync(synced, dry_run, delete_removed, _guid_keys(output) if dry_run else {})
-    if synced.deleted:
-        click.echo(f"Deleted {synced.deleted} note(s) of removed facts.")
-    elif synced.suspended:
-        click.echo(
-            f"Suspended {synced.suspended} note(s) of removed facts (tagged cardgen::removed); "
-            "`cardgen sync --delete-removed` deletes them."
-        )
-    if not dry_run and not any(p.writes for p in synced.decks):
-        click.echo("The collection is up to date; nothing written.")
-    return synced
+        click.echo(busy_message(target, packages), err=True)
+        return False
+    for line in sync_lines(synced, dry_run, delete, guid_keys(output) if dry_run else None):
+        click.echo(line)
+    return True
 
 
 def _build_for_sync(
@@ -757,7 +666,7 @@ def _build_for_sync(
     return result
 
 
-def _dry_run(paths: tuple[Path, ...], output: Path, target: Path, delete: bool) -> Any:
+def _dry_run(paths: tuple[Path, ...], output: Path, target: Path, delete: bool) -> bool:
     """Build into a scratch copy of the output's lock and packages, then compare: nothing of
     the user's is written."""
     import shutil
@@ -827,75 +736,13 @@ def sync(
     (output,) = _from_settings(output=output)
     target = _collection_path(profile, collection)
     if dry_run:
-        if _dry_run(paths, output, target, delete_removed) is None:
+        if not _dry_run(paths, output, target, delete_removed):
             sys.exit(1)
         return
     result = _build_for_sync(paths, output)
     _report_decks(result, check=False, hint=False)
-    if _sync_once(output, result, target, False, delete_removed) is None:
+    if not _sync_once(output, result, target, False, delete_removed):
         sys.exit(1)
-
-
-def _rebuild_line(rebuild: Any) -> str:
-    """One short line for a rebuild: its time, each changed deck's counts, its duration."""
-    import time
-
-    from cardgen.fsutil import display_path
-
-    result = rebuild.result
-    stamp = time.strftime("%H:%M:%S")
-    took = f"({rebuild.seconds:.2f} s)"
-    if result.errors:
-        names = ", ".join(display_path(p) for p in rebuild.sources)
-        return f"{stamp} {names}: {len(result.errors)} error(s); kept the last good outputs {took}"
-    parts = [
-        f"{d.doc_id}: {d.new} new, {d.changed} changed, {d.removed} removed"
-        for d in result.decks
-        if rebuild.first or d.new or d.changed or d.removed
-    ]
-    if not parts:
-        parts = [f"{len(result.decks)} deck(s) unchanged"]
-    return f"{stamp} " + "; ".join(parts) + f", {len(result.written)} file(s) written {took}"
-
-
-class _WatchSync:
-    """--sync for watch: every rebuild applied; one backup per session; when Anki has the
-    collection open, said once, and the decks kept pending until it is closed."""
-
-    def __init__(self, target: Path, output: Path) -> None:
-        self.target, self.output = target, output
-        self.pending: dict[str, Any] = {}
-        self.backed_up = False
-        self.busy = False
-
-    def __call__(self, result: BuildResult) -> str:
-        from cardgen.anki import collection_busy, sync_decks
-
-        for package in _deck_packages(result, self.output):
-            self.pending[package.deck] = package
-        try:
-            synced = sync_decks(
-                self.target, list(self.pending.values()), make_backup=not self.backed_up
-            )
-        except Exception as exc:
-            if not collection_busy(exc):
-                raise
-            if self.busy:
-                return "; Anki: still open, not synced"
-            self.busy = True
-            return (
-                f"; Anki has the collection open ({self.target}): building only; "
-                "close Anki and the next save syncs"
-            )
-        self.busy = False
-        self.pending.clear()
-        if synced.backup is not None:
-            self.backed_up = True
-            click.echo(f"Backed up the collection to {synced.backup}")
-        plans = synced.decks
-        added, updated = sum(len(p.add) for p in plans), sum(len(p.update) for p in plans)
-        removed = sum(len(p.remove) for p in plans)
-        return f"; Anki: {added} new, {updated} updated, {removed} removed"
 
 
 @cli.command("watch")
@@ -929,10 +776,12 @@ def watch_command(
     """Build, then rebuild the sources you save, until Ctrl-C: a line per rebuild. A source
     with errors shows them and keeps its last good outputs. With --sync, each rebuild goes
     straight into Anki (as `cardgen sync`; Anki must be closed for it)."""
+    from cardgen.anki.report import WatchSync
     from cardgen.build import BuildOptions
     from cardgen.fsutil import display_path
 
     try:
+        from cardgen.watch import rebuild_line
         from cardgen.watch import watch as run_watch
     except ImportError:  # pragma: no cover - the extra is missing
         _fail("watching needs the watch extra: pip install 'cardgen[watch]'")
@@ -942,7 +791,7 @@ def watch_command(
     pdf = _pdf_options(
         settings.text("paper") or "a4", settings.text("card-size") or "a7", "duplex", "0,0"
     )
-    syncer = _WatchSync(_collection_path(profile, collection), output) if apply else None
+    syncer = WatchSync(_collection_path(profile, collection), output) if apply else None
     chosen = list(paths) or [_default_sources()]
     if not all(p.exists() for p in chosen):
         _fail(", ".join(display_path(p) for p in chosen if not p.exists()) + ": no such file")
@@ -950,15 +799,22 @@ def watch_command(
     def on_rebuild(rebuild: Any) -> None:
         for d in rebuild.result.diagnostics:
             click.echo(d.format())
-        line = _rebuild_line(rebuild)
+        line = rebuild_line(rebuild)
         if syncer is not None and not rebuild.result.errors:
-            line += syncer(rebuild.result)
+            end, before = syncer(rebuild.result)
+            for text in before:
+                click.echo(text)
+            line += end
         click.echo(line)
         if rebuild.first:
             names = ", ".join(display_path(p) for p in chosen)
             click.echo(f"Watching {names} (Ctrl-C to stop).")
 
-    run_watch(chosen, BuildOptions(output=output, pdf=pdf), on_rebuild, debounce_ms=debounce)
+    import contextlib
+
+    # Ctrl-C during a build: its outputs are written whole or not at all
+    with contextlib.suppress(KeyboardInterrupt):
+        run_watch(chosen, BuildOptions(output=output, pdf=pdf), on_rebuild, debounce_ms=debounce)
     click.echo("Stopped watching.")
 
 

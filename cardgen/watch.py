@@ -114,6 +114,26 @@ def watch(
         run(sources)
 
 
+def rebuild_line(rebuild: Rebuild) -> str:
+    """One short line for a rebuild: its time, each changed deck's counts, its duration."""
+    from cardgen.fsutil import display_path
+
+    result = rebuild.result
+    stamp = time.strftime("%H:%M:%S")
+    took = f"({rebuild.seconds:.2f} s)"
+    if result.errors:
+        names = ", ".join(display_path(p) for p in rebuild.sources)
+        return f"{stamp} {names}: {len(result.errors)} error(s); kept the last good outputs {took}"
+    parts = [
+        f"{d.doc_id}: {d.new} new, {d.changed} changed, {d.removed} removed"
+        for d in result.decks
+        if rebuild.first or d.new or d.changed or d.removed
+    ]
+    if not parts:
+        parts = [f"{len(result.decks)} deck(s) unchanged"]
+    return f"{stamp} " + "; ".join(parts) + f", {len(result.written)} file(s) written {took}"
+
+
 def _relative(path: Path, base: Path) -> Path:
     """Shown as the user would name it: relative to the current folder when inside it."""
     try:

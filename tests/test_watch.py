@@ -82,7 +82,7 @@ def test_watch_rebuilds_on_save_keeps_going_after_errors_and_syncs(here: Path) -
         before = apkg.read_bytes()
         text = source.read_text(encoding="utf-8")
         source.write_text(text.replace("Pay per request made", "Pay per call made"), "utf-8")
-        line = lines.wait_for("changed")
+        line = lines.wait_for(" 3 changed")
         assert "demo: 0 new, 3 changed, 0 removed" in line and "other" not in line, line
         assert "Anki: 0 new, 3 updated, 0 removed" in line, line
         assert apkg.read_bytes() != before
@@ -94,7 +94,7 @@ def test_watch_rebuilds_on_save_keeps_going_after_errors_and_syncs(here: Path) -
         assert apkg.read_bytes() == good
         time.sleep(1.1)
         source.write_text(text.replace("Pay per request made", "Pay per use"), "utf-8")
-        line = lines.wait_for("changed")  # it kept going
+        line = lines.wait_for(" 3 changed")  # it kept going
         assert "Anki: 0 new, 3 updated" in line, line
     finally:
         proc.send_signal(signal.SIGINT)
@@ -103,8 +103,8 @@ def test_watch_rebuilds_on_save_keeps_going_after_errors_and_syncs(here: Path) -
         finally:
             if proc.poll() is None:
                 proc.kill()
-    assert proc.returncode == 0
     lines.wait_for("Stopped watching.")
+    assert proc.returncode == 0, "".join(lines.seen)
     assert "Traceback" not in "".join(lines.seen)
     assert "backup" not in "".join(lines.seen[2:]).lower()  # one backup per session
     with anki_collection(here / "collection.anki2") as col:
