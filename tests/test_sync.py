@@ -123,6 +123,21 @@ def test_sync_updates_in_place_keeping_history_flags_and_own_tags(study: Path) -
         assert (len(log.new), len(log.updated)) == (0, 0)
 
 
+def test_a_note_type_changed_in_anki_stops_updates_and_says_so(study: Path) -> None:
+    assert sync()[0] == 0
+    with anki_collection(study / "collection.anki2") as col:
+        model = col.models.by_name("cardgen Q/A")
+        assert model is not None
+        col.models.add_field(model, col.models.new_field("Mine"))
+        col.models.update_dict(model)  # every note of that type gets a new mod time: now
+    edit(study / "sources/demo.md", "Pay per request made", "Pay per million requests")
+    time.sleep(1.1)  # the build's clock must pass it
+    code, out = sync(clock=None)
+    assert code == 0, out
+    assert "demo: 0 new, 0 updated, 17 unchanged, 0 removed" in out, out
+    assert "3 note(s) left alone: their note type was changed in Anki" in out, out
+
+
 def test_sync_suspends_removed_facts_then_deletes_only_cardgens_notes(study: Path) -> None:
     assert sync()[0] == 0
     with anki_collection(study / "collection.anki2") as col:

@@ -70,7 +70,7 @@ def sync_decks(
         if dry_run or not any(p.writes for p in plans):
             return result
         if make_backup:
-            result.backup = anki_col.backup(col, backup_folder(collection))
+            result.backup, result.backup_made = anki_col.backup(col, backup_folder(collection))
         for plan in plans:
             suspended, deleted = anki_col.apply_deck(col, plan, delete_removed)
             result.suspended += suspended

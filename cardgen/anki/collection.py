@@ -59,6 +59,7 @@ class DeckPlan:
     removed_before: int = 0  # removed facts already suspended and tagged by an earlier sync
     markers_skipped: list[str] = field(default_factory=list)  # markers the collection lacks
     user_tags: dict[int, tuple[str, ...]] = field(default_factory=dict)  # nid -> tags to keep
+    mods: dict[str, int] = field(default_factory=dict)  # GUID -> the package's mod, to update
 
     @property
     def writes(self) -> bool:
@@ -69,6 +70,7 @@ class DeckPlan:
 class SyncResult:
     decks: list[DeckPlan]
     backup: Path | None = None
+    backup_made: bool = False  # False: Anki's latest backup already holds the collection as is
     suspended: int = 0  # notes whose cards were suspended
     deleted: int = 0  # notes deleted (delete=True)
 
@@ -146,6 +148,7 @@ def plan_deck(
             plan.conflicting.append(guid)
         elif note.mod > old.mod:
             plan.update.append(guid)
+            plan.mods[guid] = note.mod
         else:
             plan.unchanged.append(guid)
         if old is not None:
@@ -166,14 +169,18 @@ def plan_deck(
     return plan
 
 
-def backup(col: Collection, folder: Path) -> Path | None:
-    """Anki's own backup (a `.colpkg` in `folder`), made now; its path, or None when Anki made
-    none because the collection has not changed since its last backup there."""
+def backup(col: Collection, folder: Path) -> tuple[Path | None, bool]:
+    """Anki's own backup (a `.colpkg` in `folder`): (its path, True) when made now; when Anki
+    made none because the collection has not changed since its last backup there, (that
+    backup's path, False)."""
     folder.mkdir(parents=True, exist_ok=True)
     before = set(folder.iterdir())
     col.create_backup(backup_folder=str(folder), force=True, wait_for_completion=True)
     made = sorted(set(folder.iterdir()) - before)
-    return made[-1] if made else None
+    if made:
+        return made[-1], True
+    latest = sorted(folder.glob("*.colpkg"), key=lambda p: p.stat().st_mtime)
+    return (latest[-1] if latest else None), False
 
 
 def _import(col: Collection, apkg: Path) -> None:
@@ -197,6 +204,13 @@ def _note_tags(col: Collection, nid: int) -> tuple[str, ...]:
 def apply_deck(col: Collection, plan: DeckPlan, delete: bool) -> tuple[int, int]:
     """Import the package, then do what the import cannot; (suspended, deleted) notes."""
     _import(col, plan.apkg)
+    # a note Anki did not update (its note type's fields or templates were changed in Anki) is
+    # reported as left alone, as Anki's own import log has it
+    after = _existing(col, plan.update)
+    skipped = [g for g in plan.update if g not in after or after[g].mod != plan.mods[g]]
+    if skipped:
+        plan.update = [g for g in plan.update if g not in skipped]
+        plan.conflicting += skipped
     if plan.markers_skipped:
         added = _existing(col, plan.markers_skipped)
         col.remove_notes([NoteId(e.nid) for e in added.values()])

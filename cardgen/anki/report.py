@@ -59,14 +59,18 @@ def busy_message(target: Path, packages: Sequence[DeckPackage]) -> str:
     )
 
 
+def backup_line(result: SyncResult) -> str:
+    if result.backup_made:
+        return f"Backed up the collection to {result.backup}"
+    return f"The collection has not changed since Anki's backup {result.backup}"
+
+
 def sync_lines(
     result: SyncResult, dry_run: bool, delete: bool, keys: dict[str, str] | None = None
 ) -> list[str]:
     """A line per deck in Anki's words (a dry run also names each note it would touch by its
     key), then what became of removed facts."""
-    lines = []
-    if result.backup is not None:
-        lines.append(f"Backed up the collection to {result.backup}")
+    lines = [backup_line(result)] if result.backup is not None else []
     fate = "delete" if delete else "suspend"
     for plan in result.decks:
         removed = f"{len(plan.remove)} removed ({fate})" if plan.remove else "0 removed"
@@ -132,7 +136,7 @@ class WatchSync:
         before = []
         if synced.backup is not None:
             self.backed_up = True
-            before.append(f"Backed up the collection to {synced.backup}")
+            before.append(backup_line(synced))
         plans = synced.decks
         added, updated = sum(len(p.add) for p in plans), sum(len(p.update) for p in plans)
         removed = sum(len(p.remove) for p in plans)
