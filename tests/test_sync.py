@@ -17,7 +17,15 @@ from cardgen.anki import base_folder, find_collection
 from cardgen.anki.profiles import ProfileError
 from cardgen.writers.apkg import guid
 
-from .conftest import T0, anki_collection, anki_import, cli, fixture_text, write_source
+from .conftest import (
+    T0,
+    anki_collection,
+    anki_import,
+    apkg_notes,
+    cli,
+    fixture_text,
+    write_source,
+)
 
 pytest.importorskip("anki.collection")
 
@@ -208,6 +216,42 @@ def test_markers_the_collection_lacks_are_not_added(study: Path) -> None:
             "select count() from notes n where not exists "
             "(select 1 from cards c where c.nid = n.id)"
         )
+
+
+DAY = 86_400
+
+
+def test_markers_expire_after_30_days_with_the_next_edit_and_sync_still_finds_them(
+    study: Path,
+) -> None:
+    """Point 6: a removed fact's markers ship for 30 days after its removal; the first build
+    after that which changes the deck drops them (GUIDs retired); a build without edits keeps
+    every byte, whatever the day. Sync still suspends the notes of retired markers."""
+    pricing = "| Pricing | Pay per request made | Pay per provisioned gigabyte | |\n"
+    assert sync()[0] == 0
+    edit(study / "sources/demo.md", pricing, "")
+    assert cli("build", env={"SOURCE_DATE_EPOCH": str(T0 + DAY)}).exit_code == 0
+    apkg = study / "decks" / f"{DEMO}.apkg"
+
+    def markers() -> int:
+        return sum("cardgen::removed" in tags for _, tags, _ in apkg_notes(apkg).values())
+
+    assert markers() == 5
+    late = {"SOURCE_DATE_EPOCH": str(T0 + 40 * DAY)}
+    r = cli("build", "--check", env=late)  # no edit, 40 days on: nothing to rewrite
+    assert r.exit_code == 0 and "up to date" in r.output, r.output
+    edit(study / "sources/demo.md", "Tens of milliseconds", "Tens of ms")
+    r = cli("build", env=late)
+    assert r.exit_code == 0, r.output
+    assert markers() == 0
+    lock = (study / "decks" / "cardgen.lock").read_text(encoding="utf-8")
+    assert '"removed":' not in lock and f"{ROW}/compare" in lock  # retired, never reused
+    code, out = sync(clock=T0 + 40 * DAY)
+    assert code == 0 and "5 removed (suspend)" in out, out
+    with anki_collection(study / "collection.anki2") as col:
+        note = note_of(col, f"{ROW}/compare")
+        assert "cardgen::removed" in note.tags  # type: ignore[attr-defined]
+        assert all(c.queue == -1 for c in note.cards())  # type: ignore[attr-defined]
 
 
 HOLD = """
