@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -604,8 +604,12 @@ def _from_settings(**values: Any) -> tuple[Any, ...]:
 
 def _collection_path(profile: str | None, collection: Path | None) -> Path:
     """--collection PATH, else the collection of --profile NAME (default: Anki's last used)."""
+    import importlib.util
+
     from cardgen.anki import ProfileError, find_collection
 
+    if importlib.util.find_spec("anki") is None:
+        _fail("syncing needs the anki extra: pip install 'cardgen[anki]'")
     if collection is not None:
         if not collection.is_file():
             _fail(f"{collection}: no Anki collection there (give the path of collection.anki2)")
@@ -614,10 +618,9 @@ def _collection_path(profile: str | None, collection: Path | None) -> Path:
         return find_collection(profile or _workspace().text("anki-profile"))
     except ProfileError as exc:
         _fail(str(exc))
-    raise AssertionError  # pragma: no cover - _fail exits
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
 
@@ -741,8 +744,34 @@ def sync(
         return
     result = _build_for_sync(paths, output)
     _report_decks(result, check=False, hint=False)
+    if delete_removed and not _confirm_deletion(output, result, target):
+        click.echo("Nothing was written to the collection.")
+        sys.exit(1)
     if not _sync_once(output, result, target, False, delete_removed):
         sys.exit(1)
+
+
+def _confirm_deletion(output: Path, result: BuildResult, target: Path) -> bool:
+    """--delete-removed: the notes it would delete, counted per deck, before anything is
+    written; on a terminal, a question (elsewhere the run goes on)."""
+    from cardgen.anki import collection_busy, sync_decks
+    from cardgen.anki.report import deck_packages
+
+    try:
+        packages = deck_packages(result, output)
+        plans = sync_decks(target, packages, dry_run=True, delete_removed=True).decks
+    except Exception as exc:
+        if not collection_busy(exc):
+            raise
+        return True  # _sync_once says so
+    doomed = [(p.deck, len(p.remove)) for p in plans if p.remove]
+    if not doomed:
+        return True
+    counts = ", ".join(f"{deck}: {n}" for deck, n in doomed)
+    click.echo(f"Deleting {sum(n for _, n in doomed)} note(s) of removed facts ({counts}).")
+    if not sys.stdin.isatty():
+        return True
+    return click.confirm("Delete them from the collection?", default=False)
 
 
 @cli.command("watch")

@@ -175,6 +175,7 @@ def test_sync_suspends_removed_facts_then_deletes_only_cardgens_notes(study: Pat
     assert code == 0 and " 0 removed" in out and "nothing written" in out, out
     code, out = sync("--delete-removed", clock=T1)
     assert code == 0 and "5 removed (delete)" in out and "Deleted 5 note(s)" in out, out
+    assert "Deleting 5 note(s) of removed facts (demo: 5)." in out
     with anki_collection(study / "collection.anki2") as col:
         assert col.note_count() == count - 5
         assert col.get_note(own.id)["Front"] == "mine"
