@@ -55,6 +55,7 @@ def test_sources_to_build() -> None:
     assert sources_to_build([a], lambda p: False) is None  # a source is gone
 
 
+@pytest.mark.slow
 def test_watch_rebuilds_on_save_keeps_going_after_errors_and_syncs(here: Path) -> None:
     source = write_source(here, "sources/demo.md", fixture_text("build/demo.md"))
     write_source(
