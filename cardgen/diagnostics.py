@@ -263,6 +263,12 @@ REGISTRY: dict[str, Code] = {
             "diagnostics.md#b--build",
         ),
         Code(
+            "B030",
+            ERROR,
+            "the settings file (cardgen.toml) cannot be read or has a bad setting",
+            "diagnostics.md#b--build",
+        ),
+        Code(
             "B201",
             WARNING,
             "a character has no glyph in the PDF fonts: emoji dropped, others shown as �",

@@ -86,7 +86,9 @@ def reconcile(specs: Sequence[Spec], previous: DeckLock | None, clock: int) -> P
     _renames(w)  # 2
     _rewordings(w)  # 3
     _new_notes(w)  # 4
-    return _plan(w)  # 5
+    plan = _plan(w)  # 5
+    expire_removed(plan, clock)  # 6
+    return plan
 
 
 @dataclass
@@ -311,11 +313,35 @@ def _newer(clock: int, previous: int) -> int:
     return max(clock, previous + 1)
 
 
+# How long a removed fact's marker ships: from the build that removed it, 30 days (docs/anki.md,
+# "Removed facts": long enough for someone who imports now and then, short enough that markers
+# deleted in Anki stop coming back without a flag to remember)
+MARKER_WINDOW_S = 30 * 86_400
+
+
+def expire_removed(plan: Plan, clock: int) -> int:
+    """6. Markers older than `MARKER_WINDOW_S` are dropped (their GUIDs retired, as with
+    `forget_removed`), but only by a build that changes the deck anyway: a rebuild without edits
+    keeps every byte (so `build --check` does not depend on the day it runs)."""
+    changed = plan.removed_now or plan.renamed or any(d.status != "unchanged" for d in plan.notes)
+    if not changed:
+        return 0
+    old = {k for k, e in plan.tombstones if clock - e.mod >= MARKER_WINDOW_S}
+    return _drop_tombstones(plan, old - set(plan.removed_now))
+
+
 def forget_removed(plan: Plan) -> int:
     """Drop the tombstones of facts removed by earlier builds (not those removed now, which have
     not reached Anki yet); returns how many were dropped. Their GUIDs are retired."""
     keep = set(plan.removed_now)
-    dropped = [(k, e) for k, e in plan.tombstones if k not in keep]
+    return _drop_tombstones(plan, {k for k, _ in plan.tombstones if k not in keep})
+
+
+def _drop_tombstones(plan: Plan, keys: set[str]) -> int:
+    dropped = [(k, e) for k, e in plan.tombstones if k in keys]
+    if not dropped:
+        return 0
+    keep = {k for k, _ in plan.tombstones} - keys
     plan.tombstones = [(k, e) for k, e in plan.tombstones if k in keep]
     plan.deck.removed = {k: e for k, e in plan.deck.removed.items() if k in keep}
     plan.deck.retired = tuple(
