@@ -1,0 +1,174 @@
+"""What a student notices at the printer (issue 15): the sheet and the cards read back with pypdf
+(positions, sizes, fills) for the Cognito source and a three-subject fixture."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+from pypdf.generic import ContentStream
+
+from cardgen.writers.base import DeckInput
+from cardgen.writers.pdf import PdfOptions, render_sheet
+from cardgen.writers.pdf.sheet import trap_title
+
+from .conftest import COGNITO, FIXTURES
+from .test_pdf import deck_of, read_deck
+
+THREE = FIXTURES / "print" / "messaging-three-subjects.md"
+MM = 72 / 25.4
+FOOTER_PT = 17 * MM  # the sheet's bottom margin: the footer (attribution, page numbers) is there
+
+
+def sized_runs(data: bytes) -> list[list[tuple[str, float, float, float, str]]]:
+    """Per page: every text run as (text, x, y, size in pt as printed, font name)."""
+    pages = []
+    for page in PdfReader(io.BytesIO(data)).pages:
+        out: list[tuple[str, float, float, float, str]] = []
+
+        def visit(text, cm, tm, font, size, out=out):
+            if not text.strip():
+                return
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            scale = abs(tm[3] or 1) * abs(cm[3] or 1)
+            name = str(font.get("/BaseFont", "")) if font else ""
+            out.append((text.strip(), x, y, round(size * scale, 2), name))
+
+        page.extract_text(visitor_text=visit)
+        pages.append(out)
+    return pages
+
+
+@pytest.fixture(scope="module")
+def decks() -> dict[str, DeckInput]:
+    return {
+        "cognito": read_deck(COGNITO, "sources/cognito-user-pools-vs-identity-pools.md"),
+        "three": read_deck(THREE, "tests/fixtures/print/messaging-three-subjects.md"),
+    }
+
+
+def sheet_of(deck: DeckInput, paper: str = "a4") -> bytes:
+    data, diags = render_sheet(deck, PdfOptions(paper=paper))
+    assert not [d for d in diags if d.code != "B201"], diags
+    return data
+
+
+# --------------------------------------------------------------------------------------------
+# The sheet
+
+
+def table_rows_per_page(data: bytes, attributes: list[str]) -> list[int]:
+    """How many of the table's row labels (the first words of each attribute) start on each
+    page, read at the attribute column's left edge."""
+    out = []
+    for runs in sized_runs(data):
+        xs = [x for t, x, *_ in runs if t.startswith("Feature") or t.startswith("Attribute")]
+        if not xs:
+            out.append(0)
+            continue
+        left = min(xs)
+        firsts = {a.split()[0] for a in attributes}
+        found = [t for t, x, *_ in runs if abs(x - left) < 1 and t.split()[0] in firsts]
+        out.append(len(found))
+    return out
+
+
+def long_table(n: int) -> str:
+    rows = []
+    for k in range(n):
+        words = " ".join(["value words here"] * (3 + (k * 7) % 11))
+        rows.append(f"| Row{k:02d} label | {words} | alpha beta {k} | tip {k} {words[:40]} |")
+    return (
+        "---\nid: long-table\n---\n\n# A long table\n\n## Comparison\n\n"
+        "| Attribute | One | Two | Exam tip |\n|---|---|---|---|\n" + "\n".join(rows) + "\n"
+    )
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_no_table_page_holds_a_single_row_carried_over(decks, paper):
+    for deck in decks.values():
+        attributes = [r.attribute for c in deck.doc.comparisons for r in c.rows]
+        counts = table_rows_per_page(sheet_of(deck, paper), attributes)
+        assert sum(counts) == len(attributes)
+        assert 1 not in counts[1:], counts
+    for n in range(14, 34):
+        deck = deck_of(long_table(n), f"long-{n}.md")
+        counts = table_rows_per_page(sheet_of(deck, paper), [f"Row{k:02d}" for k in range(n)])
+        assert sum(counts) == n
+        assert 1 not in counts[1:], (n, counts)
+
+
+def test_sheet_body_text_is_at_least_8_pt(decks):
+    for paper in ("a4", "letter"):
+        for deck in decks.values():
+            for runs in sized_runs(sheet_of(deck, paper)):
+                small = [(t, s) for t, _x, y, s, _f in runs if s < 8 and y > FOOTER_PT]
+                assert small == []
+
+
+def fill_greys(data: bytes) -> set[float]:
+    """Every non-stroking grey level set on the sheet's pages (0 black .. 1 white)."""
+    out = set()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for operands, op in ContentStream(page.get_contents(), page.pdf).operations:
+            if op in (b"scn", b"sc", b"g") and len(operands) == 1:
+                out.add(round(float(operands[0]), 3))
+    return out
+
+
+def test_sheet_fills_are_at_least_10_percent_grey(decks):
+    hostile = deck_of(
+        "---\nid: code\n---\n\n# Code\n\n## Notes\n\nUse `aws sts get-caller-identity`.\n\n"
+        "```\naws s3 ls\n```\n",
+        "code.md",
+    )
+    for deck in (*decks.values(), hostile):
+        greys = fill_greys(sheet_of(deck))
+        assert greys and all(g <= 0.9 or g == 1 for g in greys), greys
+
+
+def test_the_summary_comes_before_the_table(decks):
+    for deck in decks.values():
+        first = sized_runs(sheet_of(deck))[0]
+        summary = next(y for t, _x, y, *_ in first if t == "Summary")
+        header = next(y for t, _x, y, *_ in first if t.startswith("Feature"))
+        assert summary > header  # PDF y grows upwards: higher on the page
+
+
+def test_trap_titles_stand_on_their_own_line_larger_than_the_key_terms(decks):
+    runs = [r for page in sized_runs(sheet_of(decks["cognito"])) for r in page]
+    title = next(r for r in runs if r[0].startswith("CRITICAL DISTINCTION"))
+    assert title[0] == "CRITICAL DISTINCTION" and title[3] == 9.0 and "Bold" in title[4]
+    term = next(r for r in runs[runs.index(title) :] if r[0].startswith("JWT tokens"))
+    assert term[3] == 8.5 and term[2] < title[2] - 5  # on the line below, smaller
+    derived = next(r for r in runs if r[0].startswith("UNAUTHENTICATED (GUEST) ACCESS"))
+    assert derived[0] == "UNAUTHENTICATED (GUEST) ACCESS" and derived[3] == 9.0
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        (
+            "",
+            "UNAUTHENTICATED (GUEST) ACCESS requires Identity Pools.",
+            ("UNAUTHENTICATED (GUEST) ACCESS", "Requires Identity Pools."),
+        ),
+        (
+            "",
+            "LAMBDA TRIGGERS are ONLY on **User Pools**.",
+            ("LAMBDA TRIGGERS", "Are ONLY on **User Pools**."),
+        ),
+        (
+            "",
+            "SNS DOES NOT STORE MESSAGES: a subscriber that is down misses it.",
+            ("SNS DOES NOT STORE MESSAGES", "A subscriber that is down misses it."),
+        ),
+        ("Given", "KEEP IT as it is", ("Given", "KEEP IT as it is")),
+        ("", "AWS is short", ("", "AWS is short")),
+        ("", "**BOLD** stays", ("", "**BOLD** stays")),
+    ],
+)
+def test_untitled_traps_take_their_opening_capitals_as_title(title, text, expected):
+    assert trap_title(title, text) == expected
