@@ -783,7 +783,8 @@ def test_break_opportunities_stay_out_of_the_text_layer(size):
         for word in LONG_WORDS:
             assert word in joined
         lines = [line.strip() for line in raw.splitlines()]
-        assert len([w for w in LONG_WORDS if not any(w in line for line in lines)]) >= 3
+        # (on a card, a word that fits a line at 8 pt or more is set whole: the face shrinks)
+        assert len([w for w in LONG_WORDS if not any(w in line for line in lines)]) >= 2
         for a, b in zip(lines, lines[1:]):  # never between the two characters of "::", "//"
             assert not (a.endswith((":", "/")) and b.startswith((":", "/"))), (a, b)
     assert "Tip:" in all_text(data)

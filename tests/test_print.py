@@ -4,18 +4,23 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
+from cardgen.model import Loc
 from cardgen.writers.base import DeckInput
-from cardgen.writers.pdf import PdfOptions, render_sheet
+from cardgen.writers.pdf import PdfOptions, render_cards, render_sheet
+from cardgen.writers.pdf.cards import versus
+from cardgen.writers.pdf.content import Content
 from cardgen.writers.pdf.sheet import trap_title
 
 from .conftest import COGNITO, FIXTURES
 from .test_pdf import deck_of, read_deck
 
+LOC = Loc("x.md", 1, 1)
 THREE = FIXTURES / "print" / "messaging-three-subjects.md"
 MM = 72 / 25.4
 FOOTER_PT = 17 * MM  # the sheet's bottom margin: the footer (attribution, page numbers) is there
@@ -172,3 +177,69 @@ def test_trap_titles_stand_on_their_own_line_larger_than_the_key_terms(decks):
 )
 def test_untitled_traps_take_their_opening_capitals_as_title(title, text, expected):
     assert trap_title(title, text) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# Words broken only where wider than their line
+
+_TARGET = re.compile(r"[A-Za-z]+(?:[-/][A-Za-z]+)+|[A-Z][a-z]+(?:[A-Z][a-z]+){2,}")
+
+
+def broken_words(data: bytes, deck: DeckInput) -> list[str]:
+    """Words of the source with break opportunities inside (hyphens, slashes, camelCase humps)
+    and the subjects' names, wherever a page's text has them split over two lines."""
+    words = set(_TARGET.findall(deck.text))
+    names = {s.name for c in deck.doc.comparisons for s in c.subjects}
+    out = []
+    for page in PdfReader(io.BytesIO(data)).pages:
+        text = page.extract_text()
+        joined, lines = text.replace("\n", ""), text.split("\n")
+        out += [w for w in words if joined.count(w) > text.count(w)]
+        one = " ".join(" ".join(lines).split())
+        out += [n for n in names if one.count(n) > sum(line.count(n) for line in lines)]
+    return out
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_words_break_only_where_wider_than_their_line(decks, paper):
+    for deck in decks.values():
+        assert broken_words(sheet_of(deck, paper), deck) == []
+        for size in ("a7", "a8", "index"):
+            data, _ = render_cards(deck, PdfOptions(paper=paper, card_size=size))
+            assert broken_words(data, deck) == [], size
+
+
+def test_a_word_wider_than_its_line_still_breaks():
+    word = "Averyveryverylongwordwithoutanybreaks" * 2
+    deck = deck_of(
+        f"---\nid: wide\n---\n\n# Wide\n\n| F | A | B |\n|---|---|---|\n| {word} | x | y |\n",
+        "wide.md",
+    )
+    text = PdfReader(io.BytesIO(sheet_of(deck))).pages[0].extract_text()
+    assert word not in text and word in text.replace("\n", "")
+
+
+def test_a_vs_b_breaks_at_vs_on_card_fronts(decks):
+    for size in ("a7", "a8", "index"):
+        data, _ = render_cards(decks["cognito"], PdfOptions(card_size=size))
+        lines = PdfReader(io.BytesIO(data)).pages[0].extract_text().split("\n")
+        versus = [line for line in lines if "vs" in line.split()]
+        assert versus
+        for line in versus:
+            assert line.startswith("vs ") or line == "Cognito User Pools vs Identity Pools"
+
+
+def test_subject_names_are_kept_spans():
+    content = Content(keep=["Identity Pools", "Cognito User Pools", "SQS"])
+    spans = content.inline("Use **Identity Pools** or Cognito User Pools, not SQS.", LOC)
+    assert [s for s in spans if s.get("k")] == [
+        {"t": "Identity Pools", "b": 1, "k": 1},
+        {"t": "Cognito User Pools", "k": 1},
+    ]
+    assert versus(["A one", "B two", "C"], LOC, content) == [
+        {"t": "A one", "k": 1},
+        {"t": " "},
+        {"t": "vs B two", "k": 1},
+        {"t": " "},
+        {"t": "vs C", "k": 1},
+    ]

@@ -50,10 +50,15 @@ __all__ = [
 ]
 
 
+def subject_names(deck: DeckInput) -> list[str]:
+    """The names of the source's subjects (kept whole on a line: see `content.keep_names`)."""
+    return [s.name for comp in deck.doc.comparisons for s in comp.subjects]
+
+
 def render_sheet(deck: DeckInput, options: PdfOptions) -> tuple[bytes, list[Diagnostic]]:
     """The study sheet of one source: title, description, the comparison table(s), scenarios,
     traps and notes (the facts, not the cards). Empty bytes when Typst failed (B202)."""
-    content = Content()
+    content = Content(keep=subject_names(deck))
     data = sheet_data(deck.doc, options, content)
     compiled = typst_compile.compile_pdf("sheet.typ", data, deck.doc, "study sheet")
     typst_compile.forget()
@@ -64,7 +69,7 @@ def render_cards(deck: DeckInput, options: PdfOptions) -> tuple[bytes, list[Diag
     """Cut-out cards: fronts and backs on alternating pages (backs mirrored for a long-edge
     flip and shifted by `back_offset_mm`), or front and back side by side (`fold`). Empty bytes
     when Typst failed (B202)."""
-    content = Content()
+    content = Content(keep=subject_names(deck))
     data = cards_data(deck.doc, deck.cards, options, content)
     compiled = typst_compile.compile_pdf("cards.typ", data, deck.doc, "cards")
     diags = compiled.diagnostics

@@ -22,6 +22,9 @@ from cardgen.writers.pdf.options import (
 Face = dict[str, Any]  # one side of a card: label, main and sub paragraphs (lists of spans), ...
 
 LEGIBLE_PT = 6.0  # card text shrunk below this gets a B203 warning
+# Card text set below this is dense (B205); a word with break marks is kept whole only when
+# that leaves the face at this size or larger.
+DENSE_PT = 8.0
 SUB_REL = 0.84  # size of a card's tip relative to its main text (cards.typ sets it so)
 CODE_REL = 0.92  # size of code relative to the text around it (common.typ sets it so)
 
@@ -73,22 +76,26 @@ def _face(
 
 
 _BREAKS = re.compile("[\\s\u200b]+")  # where a line may break: spaces, marked breaks
+_SPACES = re.compile("\\s+")
 
 
-def _long_words(face: Face, inner_pt: float, max_pt: float) -> list[sp.Span]:
+def _long_words(face: Face, inner_pt: float, max_pt: float, whole: bool = False) -> list[sp.Span]:
     """The words of a face that might not fit a line of `inner_pt` at `max_pt` (no glyph is
     wider than 1 em, so a word of fewer characters fits), each as its span with `t` set to the
     word and `rel` its size relative to the face's (the tip is set smaller): the template
-    measures only these to shrink the text until the widest fits (`widest-word`)."""
+    measures only these to shrink the text until the widest fits (`widest-word`). The pieces
+    between break marks, or with `whole` the whole words that have marks inside: the template
+    keeps those whole when that leaves the text legible (`fitted`)."""
     shortest = int(inner_pt // max_pt)
+    split = _SPACES if whole else _BREAKS
     out = []
     for paras, rel in ((face["main"], 1), (face["sub"], SUB_REL)):
         for para in paras:
             for span in para:
                 if "t" not in span:
                     continue
-                for word in _BREAKS.split(span["t"]):
-                    if len(word) >= shortest:
+                for word in split.split(span["t"]):
+                    if len(word) >= shortest and (not whole or "\u200b" in word):
                         out.append({**span, "t": word, "rel": rel})
     return out
 
@@ -108,6 +115,18 @@ def _smallest(face: Face) -> float:
     return out
 
 
+def versus(names: list[str], loc: Loc, content: Content) -> list[sp.Span]:
+    """ "A vs B vs C" as spans that a line breaks only before a "vs": each name, and "vs" with
+    the name after it, is one kept span (set whole when it fits a line)."""
+    out: list[sp.Span] = []
+    for n, name in enumerate(names):
+        plain = content.text(sp.plain(sp.inline(name)), loc)
+        if n:
+            out.append({"t": " "})
+        out.append({"t": f"vs {plain}" if n else plain, "k": 1})
+    return out
+
+
 def card_faces(card: Card, rows: dict[Loc, Row], content: Content) -> tuple[Face, Face]:
     """The front and back of one printed card: lists of paragraphs of spans. `rows`: the
     document's table rows by location (a compare card's front names its row's attribute)."""
@@ -117,11 +136,10 @@ def card_faces(card: Card, rows: dict[Loc, Row], content: Content) -> tuple[Face
     if card.kind == "compare":
         row = rows.get(loc)
         attribute = row.attribute if row else card.prompt
-        names = " vs ".join(n for n, _ in card.columns)
         front = _face(
             label,
             [content.inline(attribute, loc, bold=True)],
-            [content.inline(names, loc)],
+            [versus([n for n, _ in card.columns], loc, content)],
             center=True,
         )
         back = _face(
@@ -181,6 +199,7 @@ def _layout_data(layout: CardLayout, front_max: float, back_max: float) -> dict[
         "printable": PRINTABLE_MM,
         "fold": layout.fold,
         "legible": LEGIBLE_PT,
+        "dense": DENSE_PT,
         "sub_rel": SUB_REL,
         "pad_x": layout.pad[0],
         "pad_y": layout.pad[1],
@@ -205,6 +224,8 @@ def cards_data(
         front, back = card_faces(card, rows, content)
         front["long"] = _long_words(front, inner_pt, front_max)
         back["long"] = _long_words(back, inner_pt, back_max)
+        front["whole"] = _long_words(front, inner_pt, front_max, whole=True)
+        back["whole"] = _long_words(back, inner_pt, back_max, whole=True)
         front["rel"], back["rel"] = _smallest(front), _smallest(back)
         items.append({"key": card.key, "n": n, "front": front, "back": back})
     per = layout.per_page
