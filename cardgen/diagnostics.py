@@ -282,6 +282,12 @@ REGISTRY: dict[str, Code] = {
         ),
         Code("B204", WARNING, "Typst warned while building a PDF", "diagnostics.md#b--build"),
         Code(
+            "B205",
+            WARNING,
+            "a card is dense: its text is set below 8 pt to fit the chosen card size",
+            "diagnostics.md#b--build",
+        ),
+        Code(
             "I001",
             WARNING,
             "import: page residue dropped (loading, navigation, metadata, footer; emoji)",

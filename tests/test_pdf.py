@@ -466,7 +466,7 @@ def test_backs_sit_behind_their_fronts(cognito, paper, size):
     layout = card_layout(options)
     assert layout.cols >= 2
     data, diags = render_cards(cognito, options)
-    assert [d for d in diags if d.code != "B203"] == []
+    assert [d for d in diags if d.code not in ("B203", "B205")] == []
     pages = reader(data).pages
     total = len(printed_cards(cognito.cards))
     assert len(pages) == 2 * -(-total // layout.per_page)
@@ -849,6 +849,7 @@ def test_card_footer_stays_on_one_line(size, layout_name):
             found.append((text.strip(), x, y, fsize * tm[0] * cm[0]))
 
     page.extract_text(visitor_text=visit)
+    found = [f for f in found if f[3] < 6]  # the footer, not a card text that ends near it
     assert found
     assert len({round(y, 1) for _, _, y, _ in found}) == 1  # one line
     shown = " ".join(t for t, *_ in found)

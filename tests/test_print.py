@@ -12,13 +12,13 @@ from pypdf.generic import ContentStream
 
 from cardgen.model import Loc
 from cardgen.writers.base import DeckInput
-from cardgen.writers.pdf import PdfOptions, render_cards, render_sheet
+from cardgen.writers.pdf import PdfOptions, card_layout, render_cards, render_sheet
 from cardgen.writers.pdf.cards import versus
 from cardgen.writers.pdf.content import Content
 from cardgen.writers.pdf.sheet import trap_title
 
 from .conftest import COGNITO, FIXTURES
-from .test_pdf import deck_of, read_deck
+from .test_pdf import deck_of, read_deck, segments
 
 LOC = Loc("x.md", 1, 1)
 THREE = FIXTURES / "print" / "messaging-three-subjects.md"
@@ -243,3 +243,116 @@ def test_subject_names_are_kept_spans():
         {"t": " "},
         {"t": "vs C", "k": 1},
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# Cards
+
+BLANK = re.compile(r"^\(\d+\)$")  # a cloze blank's number: part of the blank, not text
+
+
+def card_texts(page_runs, layout, page_h):
+    """The runs of a card page by grid cell, without labels (header, footer: below 6.6 pt) and
+    blank numbers."""
+    cells: dict[tuple[int, int], list] = {}
+    for run in page_runs:
+        text, x, y, size, _font = run
+        if size < 6.6 or BLANK.match(text):
+            continue
+        row = int(((page_h - y) / MM - layout.y0) // layout.card_h)
+        col = int((x / MM - layout.x0) // layout.cell_w)
+        cells.setdefault((row, col), []).append(run)
+    return cells
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+@pytest.mark.parametrize("size", ["a7", "a8", "index"])
+def test_fronts_one_alignment_and_at_most_three_sizes_a_page(decks, paper, size):
+    options = PdfOptions(paper=paper, card_size=size)
+    layout = card_layout(options)
+    for deck in decks.values():
+        data, _ = render_cards(deck, options)
+        pages = sized_runs(data)
+        page_h = float(PdfReader(io.BytesIO(data)).pages[0].mediabox.height)
+        for runs in pages[::2]:  # the fronts
+            cells = card_texts(runs, layout, page_h)
+            sizes = {r[3] for rs in cells.values() for r in rs}
+            assert len(sizes) <= 3, sizes
+            for (_row, col), rs in cells.items():
+                left = (layout.x0 + col * layout.card_w + layout.pad[0]) * MM
+                assert min(r[1] for r in rs) == pytest.approx(left, abs=0.5)  # set left
+
+
+def test_short_answers_are_centred_and_large(decks):
+    options = PdfOptions()
+    layout = card_layout(options)
+    data, _ = render_cards(decks["cognito"], options)
+    backs = [r for page in sized_runs(data)[1::2] for r in page]
+    answer = next(r for r in backs if r[0] == "Identity Pools" and r[3] > 11)  # "Identity Pools."
+    assert answer[3] == 14.0  # as large as a front (a long back is at most 11 pt)
+    col = int((answer[1] / MM - layout.x0) // layout.card_w)
+    left = (layout.x0 + col * layout.card_w + layout.pad[0]) * MM
+    assert answer[1] > left + 15 * MM  # centred in the 65 mm line, not at its left edge
+
+
+@pytest.mark.parametrize("size", ["a7", "a8", "index"])
+def test_every_back_names_its_front(decks, size):
+    options = PdfOptions(card_size=size)
+    deck = decks["cognito"]
+    data, _ = render_cards(deck, options)
+    reader = PdfReader(io.BytesIO(data))
+    attributes = [r.attribute for r in deck.doc.comparisons[0].rows]
+    said = []
+    for page in reader.pages[1::2]:
+        lines = page.extract_text().split("\n")
+        labels = [line for line in lines if re.search(r"#\d+ / \d+$", line.strip())]
+        named = [line for line in lines if line.startswith("Q: ")]
+        assert len(named) == len(labels) > 0
+        said += named
+    assert [q for q in said if q[3:] in attributes][:3] == [f"Q: {a}" for a in attributes[:3]]
+    assert any(q.startswith("Q: Does the question involve") for q in said)
+
+
+def crosses(page) -> set[tuple[float, float]]:
+    """Centres (mm from the top-left corner) of the registration crosses on a page: a
+    horizontal and a vertical line of 5 mm with the same midpoint."""
+    h = float(page.mediabox.height)
+    lines = [
+        ((x1 + x2) / 2 / MM, (h - (y1 + y2) / 2) / MM, abs(x2 - x1) / MM, abs(y2 - y1) / MM)
+        for x1, y1, x2, y2 in segments(page)
+    ]
+    hs = {(round(x, 2), round(y, 2)) for x, y, w, t in lines if abs(w - 5) < 0.01 and t < 0.01}
+    vs = {(round(x, 2), round(y, 2)) for x, y, w, t in lines if abs(t - 5) < 0.01 and w < 0.01}
+    return hs & vs
+
+
+@pytest.mark.parametrize("offset", [(0.0, 0.0), (1.5, -0.5)])
+@pytest.mark.parametrize(("paper", "size"), [("a4", "a7"), ("letter", "a8"), ("a4", "index")])
+def test_backs_carry_registration_marks_at_the_mirrored_points(decks, offset, paper, size):
+    options = PdfOptions(paper=paper, card_size=size, back_offset_mm=offset)
+    layout = card_layout(options)
+    data, _ = render_cards(decks["cognito"], options)
+    pages = PdfReader(io.BytesIO(data)).pages
+    fronts, backs = crosses(pages[0]), crosses(pages[1])
+    assert fronts and backs
+    corners = {
+        (round(layout.x0 + i * layout.card_w, 2), round(layout.y0 + j * layout.card_h, 2))
+        for i in range(layout.cols + 1)
+        for j in range(layout.rows + 1)
+    }
+    assert fronts <= corners  # where the cut lines cross
+    mirrored = {(round(layout.paper_w - x, 2), y) for x, y in fronts}
+    moved = {(round(x + offset[0], 2), round(y + offset[1], 2)) for x, y in mirrored}
+    assert backs == {c for c in moved if c in backs} and len(backs) >= len(fronts) - 2
+    assert backs <= {(round(x + offset[0], 2), round(y + offset[1], 2)) for x, y in corners}
+
+
+def test_dense_cards_warn_naming_the_card_and_a_larger_size(decks):
+    deck = decks["cognito"]
+    _, diags = render_cards(deck, PdfOptions(card_size="a8"))
+    dense = [d for d in diags if d.code == "B205"]
+    assert any("the-1-exam-trap" in d.message and "front" in d.message for d in dense)
+    assert all("(a7)" in d.message and "shorten" in d.message for d in dense)
+    assert all(re.search(r"set at [67]\.\d pt", d.message) for d in dense)
+    _, diags = render_cards(deck, PdfOptions(card_size="a7"))
+    assert diags == []

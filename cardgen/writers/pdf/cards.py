@@ -85,11 +85,12 @@ def _long_words(face: Face, inner_pt: float, max_pt: float, whole: bool = False)
     word and `rel` its size relative to the face's (the tip is set smaller): the template
     measures only these to shrink the text until the widest fits (`widest-word`). The pieces
     between break marks, or with `whole` the whole words that have marks inside: the template
-    keeps those whole when that leaves the text legible (`fitted`)."""
+    keeps those whole when that leaves the text at `DENSE_PT` or larger (cards.typ's
+    `fit-size`)."""
     shortest = int(inner_pt // max_pt)
     split = _SPACES if whole else _BREAKS
     out = []
-    for paras, rel in ((face["main"], 1), (face["sub"], SUB_REL)):
+    for paras, rel in ((face["main"], 1), (face["sub"], face.get("sub_rel", SUB_REL))):
         for para in paras:
             for span in para:
                 if "t" not in span:
@@ -105,12 +106,13 @@ def _smallest(face: Face) -> float:
     0.84 em, code at 0.92 em (a cloze blank's number never goes below `LEGIBLE_PT`). The
     template multiplies it by the size it chose, so that B203 reports the smallest text."""
     out = 1.0
-    for paras, rel in ((face["main"], 1.0), (face["sub"], SUB_REL)):
+    sub_rel = face.get("sub_rel", SUB_REL)
+    for paras, rel in ((face["main"], 1.0), (face["sub"], sub_rel)):
         for para in paras:
             for span in para:
                 if "t" in span:
                     out = min(out, rel * (CODE_REL if span.get("c") else 1.0))
-        if paras and face["sub_label"] and rel == SUB_REL:
+        if paras and face["sub_label"] and rel == sub_rel:
             out = min(out, rel)
     return out
 
@@ -127,7 +129,40 @@ def versus(names: list[str], loc: Loc, content: Content) -> list[sp.Span]:
     return out
 
 
+SHORT_ANSWER_CHARS = 40  # a back with one answer no longer than this is set centred and large
+FIRST_WORDS = 8  # a back names its front by the attribute, or by this many words of its prompt
+
+
+def first_words(text: str) -> str:
+    """The first `FIRST_WORDS` words of a Markdown text, as plain text ("…" when cut)."""
+    words = sp.plain(sp.inline(text)).split()
+    return " ".join(words[:FIRST_WORDS]) + (" …" if len(words) > FIRST_WORDS else "")
+
+
 def card_faces(card: Card, rows: dict[Loc, Row], content: Content) -> tuple[Face, Face]:
+    """The front and back of one printed card (see `_card_faces`). Every front is set left,
+    in the middle of the card; a back names the front it answers (`answers`: the attribute or
+    the prompt's first words, so that a stray card finds its partner), and a short answer on
+    its own is set centred and large (`big`)."""
+    front, back = _card_faces(card, rows, content)
+    front["center"] = False
+    back["answers"] = content.text(_answers(card, rows), card.loc)
+    plain = "".join(sp.plain(p) for p in back["main"])
+    back["big"] = len(back["main"]) == 1 and not back["sub"] and len(plain) <= SHORT_ANSWER_CHARS
+    back["center"] = back["big"]
+    return front, back
+
+
+def _answers(card: Card, rows: dict[Loc, Row]) -> str:
+    if card.kind == "compare":
+        row = rows.get(card.loc)
+        return sp.plain(sp.inline(row.attribute)) if row else first_words(card.prompt)
+    if card.kind == "cloze" and card.extra:
+        return first_words(card.extra)
+    return first_words(card.prompt)
+
+
+def _card_faces(card: Card, rows: dict[Loc, Row], content: Content) -> tuple[Face, Face]:
     """The front and back of one printed card: lists of paragraphs of spans. `rows`: the
     document's table rows by location (a compare card's front names its row's attribute)."""
     loc = card.loc
@@ -140,8 +175,8 @@ def card_faces(card: Card, rows: dict[Loc, Row], content: Content) -> tuple[Face
             label,
             [content.inline(attribute, loc, bold=True)],
             [versus([n for n, _ in card.columns], loc, content)],
-            center=True,
         )
+        front["sub_rel"] = 1.0  # one size on a front: "A vs B" as large as the attribute
         back = _face(
             label,
             [
@@ -158,7 +193,7 @@ def card_faces(card: Card, rows: dict[Loc, Row], content: Content) -> tuple[Face
         front = _face(label, head + [content.cloze(card.prompt, loc, reveal=False)])
         back = _face(label, head + [content.cloze(card.prompt, loc, reveal=True)])
         return front, back
-    front = _face(label, [content.inline(card.prompt, loc)], center=len(card.prompt) < 90)
+    front = _face(label, [content.inline(card.prompt, loc)])
     back = _face(label, [content.inline(card.answer, loc)], tip, "Tip")
     return front, back
 
@@ -184,7 +219,9 @@ def _reminder(options: PdfOptions) -> str:
     )
 
 
-def _layout_data(layout: CardLayout, front_max: float, back_max: float) -> dict[str, Any]:
+def _layout_data(
+    layout: CardLayout, front_max: float, back_max: float, offset: tuple[float, float]
+) -> dict[str, Any]:
     """The grid and the sizes the template needs, all in mm or pt."""
     return {
         "paper_w": layout.paper_w,
@@ -205,6 +242,8 @@ def _layout_data(layout: CardLayout, front_max: float, back_max: float) -> dict[
         "pad_y": layout.pad[1],
         "front_max": front_max,
         "back_max": back_max,
+        "offset_x": offset[0],
+        "offset_y": offset[1],
     }
 
 
@@ -247,6 +286,6 @@ def cards_data(
         "deck": deck_name,
         "total": len(items),
         "reminder": _reminder(options),
-        "layout": _layout_data(layout, front_max, back_max),
+        "layout": _layout_data(layout, front_max, back_max, options.back_offset_mm),
         "pages": pages,
     }
