@@ -265,7 +265,7 @@ REGISTRY: dict[str, Code] = {
         Code(
             "B201",
             WARNING,
-            "a character has no glyph in the PDF fonts: emoji dropped, others shown as �",
+            "no font (bundled, --font, system) has a glyph: emoji dropped, others shown as �",
             "diagnostics.md#b--build",
         ),
         Code(

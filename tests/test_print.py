@@ -15,6 +15,12 @@ from cardgen.writers.base import DeckInput
 from cardgen.writers.pdf import PdfOptions, card_layout, render_cards, render_sheet
 from cardgen.writers.pdf.cards import versus
 from cardgen.writers.pdf.content import Content
+from cardgen.writers.pdf.fallback import (
+    Fallback,
+    fonts_fingerprint,
+    language_of,
+    system_font_files,
+)
 from cardgen.writers.pdf.sheet import trap_title
 
 from .conftest import COGNITO, FIXTURES
@@ -356,3 +362,80 @@ def test_dense_cards_warn_naming_the_card_and_a_larger_size(decks):
     assert all(re.search(r"set at [67]\.\d pt", d.message) for d in dense)
     _, diags = render_cards(deck, PdfOptions(card_size="a7"))
     assert diags == []
+
+
+# --------------------------------------------------------------------------------------------
+# Scripts beyond the bundled fonts (CI installs Debian's fonts-noto-cjk)
+
+JAPANESE = FIXTURES / "print" / "japanese-particles.md"
+needs_cjk = pytest.mark.skipif(
+    not any("NotoSansCJK" in p.name for p in system_font_files()),
+    reason="needs Debian's fonts-noto-cjk (.ci/run installs it)",
+)
+
+
+def fonts_in(data: bytes) -> set[str]:
+    out = set()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            out.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
+    return out
+
+
+@needs_cjk
+def test_japanese_prints_with_a_system_font_in_japanese_forms():
+    deck = read_deck(JAPANESE, "tests/fixtures/print/japanese-particles.md")
+    for render in (render_sheet, render_cards):
+        data, diags = render(deck, PdfOptions())
+        assert diags == []  # no B201: a font has every kana and kanji
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+        assert "は" in text and "が" in text and "\ufffd" not in text
+        assert "私は学生です" in text.replace("\n", "")
+        assert any(f.startswith("NotoSansCJKjp") for f in fonts_in(data))  # Japanese forms
+        assert "DejaVuSansCondensed" in fonts_in(data)  # Latin text stays in the bundled font
+
+
+@needs_cjk
+def test_the_language_picks_the_regional_forms():
+    assert Fallback(lang="ja").family_for("漢") == "Noto Sans CJK JP"
+    assert Fallback(lang="ko").family_for("漢") == "Noto Sans CJK KR"
+    assert Fallback(lang="zh").family_for("漢") == "Noto Sans CJK SC"
+    assert language_of("猫が好き") == "ja" and language_of("한국어 漢") == "ko"
+    assert language_of("汉字") == "zh" and language_of("plain") == ""
+
+
+def test_a_character_no_font_has_still_warns():
+    deck = deck_of("---\nid: glyphs\n---\n\n# Hieroglyph 𓀀 here\n", "glyphs.md")
+    _, diags = render_sheet(deck, PdfOptions())
+    assert [d.code for d in diags] == ["B201"]
+    assert "no font has a glyph for '𓀀' (U+13000" in diags[0].message
+
+
+@needs_cjk
+def test_output_is_unchanged_when_the_bundled_fonts_suffice(decks):
+    """A --font file (and the system's fonts) are looked at only for characters the bundled
+    fonts lack: a Latin source gives the same bytes with them as without."""
+    cjk = next(str(p) for p in system_font_files() if p.name == "NotoSansCJK-Regular.ttc")
+    deck = decks["cognito"]
+    plain = render_sheet(deck, PdfOptions())[0], render_cards(deck, PdfOptions())[0]
+    with_font = PdfOptions(fonts=(cjk,))
+    assert (render_sheet(deck, with_font)[0], render_cards(deck, with_font)[0]) == plain
+    assert "NotoSans" not in " ".join(fonts_in(plain[0]) | fonts_in(plain[1]))
+
+
+def test_a_font_file_given_is_searched_first(tmp_path):
+    font = tmp_path / "DejaVuSans-copy.ttf"
+    bundled = FIXTURES.parent.parent / "cardgen/writers/pdf/fonts/DejaVuSansCondensed.ttf"
+    font.write_bytes(bundled.read_bytes())
+    fallback = Fallback(extra=(str(font),))
+    # the bundled family is never a fallback (it would take the bundled faces' place)
+    assert fallback.family_for("𓀀") is None and fallback.chosen == {}
+    with pytest.raises(ValueError, match="not found"):
+        PdfOptions(fonts=(str(tmp_path / "missing.ttf"),))
+
+
+def test_installed_fonts_are_part_of_the_build_cache_key(tmp_path):
+    font = tmp_path / "extra.ttf"
+    font.write_bytes(b"not really a font")
+    assert fonts_fingerprint(()) != fonts_fingerprint((str(font),))
+    assert fonts_fingerprint(()) == fonts_fingerprint(())

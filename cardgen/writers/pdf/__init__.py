@@ -15,13 +15,14 @@ do one step:
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from cardgen.diagnostics import Diagnostic
 from cardgen.writers.base import DeckInput, DeckOutput
 from cardgen.writers.pdf import compile as typst_compile
 from cardgen.writers.pdf.cards import LEGIBLE_PT, SUB_REL, cards_data, printed_cards
 from cardgen.writers.pdf.content import Content
+from cardgen.writers.pdf.fallback import Fallback, language_of
 from cardgen.writers.pdf.options import (
     NAMED_CARDS,
     PAPERS,
@@ -55,12 +56,30 @@ def subject_names(deck: DeckInput) -> list[str]:
     return [s.name for comp in deck.doc.comparisons for s in comp.subjects]
 
 
+def _content(deck: DeckInput, options: PdfOptions) -> Content:
+    """The content builder of one PDF: subjects' names kept whole, and the fonts searched when
+    the bundled ones lack a character (`--font` files, then the system's: see `fallback`)."""
+    fallback = Fallback(options.fonts, language_of(deck.text))
+    return Content(keep=subject_names(deck), fallback=fallback)
+
+
+def _with_fallback(data: dict[str, Any], content: Content) -> None:
+    """Name the fallback families in the payload, only when there are any (so that a source the
+    bundled fonts cover gets exactly the payload, and the PDF, it always had)."""
+    families = content.fallback_families()
+    if families:
+        data["fallback"] = families
+
+
 def render_sheet(deck: DeckInput, options: PdfOptions) -> tuple[bytes, list[Diagnostic]]:
     """The study sheet of one source: title, description, the comparison table(s), scenarios,
     traps and notes (the facts, not the cards). Empty bytes when Typst failed (B202)."""
-    content = Content(keep=subject_names(deck))
+    content = _content(deck, options)
     data = sheet_data(deck.doc, options, content)
-    compiled = typst_compile.compile_pdf("sheet.typ", data, deck.doc, "study sheet")
+    _with_fallback(data, content)
+    compiled = typst_compile.compile_pdf(
+        "sheet.typ", data, deck.doc, "study sheet", content.fallback_files()
+    )
     typst_compile.forget()
     return compiled.pdf, content.glyphs.diagnostics(deck.text) + compiled.diagnostics
 
@@ -69,9 +88,12 @@ def render_cards(deck: DeckInput, options: PdfOptions) -> tuple[bytes, list[Diag
     """Cut-out cards: fronts and backs on alternating pages (backs mirrored for a long-edge
     flip and shifted by `back_offset_mm`), or front and back side by side (`fold`). Empty bytes
     when Typst failed (B202)."""
-    content = Content(keep=subject_names(deck))
+    content = _content(deck, options)
     data = cards_data(deck.doc, deck.cards, options, content)
-    compiled = typst_compile.compile_pdf("cards.typ", data, deck.doc, "cards")
+    _with_fallback(data, content)
+    compiled = typst_compile.compile_pdf(
+        "cards.typ", data, deck.doc, "cards", content.fallback_files()
+    )
     diags = compiled.diagnostics
     if compiled.pdf:  # the query reuses the compilation
         card_mm = (data["layout"]["card_w"], data["layout"]["card_h"])

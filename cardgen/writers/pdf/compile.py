@@ -21,6 +21,7 @@ from typing import Any
 from cardgen.diagnostics import Diagnostic, diag
 from cardgen.model import Card, Document
 from cardgen.writers.pdf.cards import DENSE_PT, LEGIBLE_PT
+from cardgen.writers.pdf.fallback import font_dir
 from cardgen.writers.pdf.glyphs import FONT_DIR
 from cardgen.writers.pdf.options import NAMED_CARDS
 
@@ -38,24 +39,28 @@ class Compiled:
     compiler: Any = None  # typst.Compiler (the binding has no type information)
 
 
-@lru_cache(maxsize=4)
-def _compiler(template: str) -> Any:
+@lru_cache(maxsize=8)
+def _compiler(template: str, extra: tuple[str, ...] = ()) -> Any:
+    """A compiler of `template` with the bundled fonts, and the `extra` font files (the
+    fallback fonts a source needs; none for most)."""
     import typst  # lazy: `cardgen --help` must not load the compiler
 
     return typst.Compiler(
         input=str(TEMPLATE_DIR / template),
         root=str(TEMPLATE_DIR),
-        font_paths=_fonts(),
+        font_paths=_fonts(extra),
         ignore_system_fonts=True,
     )
 
 
-@lru_cache(maxsize=1)
-def _fonts() -> Any:
+@lru_cache(maxsize=4)
+def _fonts(extra: tuple[str, ...] = ()) -> Any:
     import typst
 
     return typst.Fonts(
-        include_system_fonts=False, include_embedded_fonts=True, font_paths=[str(FONT_DIR)]
+        include_system_fonts=False,
+        include_embedded_fonts=True,
+        font_paths=[str(FONT_DIR), *([str(font_dir(extra))] if extra else [])],
     )
 
 
@@ -90,11 +95,14 @@ def typst_message(exc: BaseException) -> str:
     return " ".join(message.split())
 
 
-def compile_pdf(template: str, data: dict[str, Any], doc: Document, what: str) -> Compiled:
-    """Compile `template` over the payload `data`; never raises (B202 when Typst fails)."""
+def compile_pdf(
+    template: str, data: dict[str, Any], doc: Document, what: str, fonts: tuple[str, ...] = ()
+) -> Compiled:
+    """Compile `template` over the payload `data`, with the extra font files `fonts`; never
+    raises (B202 when Typst fails)."""
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     try:
-        compiler = _compiler(template)
+        compiler = _compiler(template, fonts)
         pdf, warns = compiler.compile_with_warnings(
             format="pdf", sys_inputs={"data": payload}, timestamp=TIMESTAMP
         )

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from cardgen import spans as sp
 from cardgen.model import Loc
+from cardgen.writers.pdf.fallback import Fallback
 from cardgen.writers.pdf.glyphs import Glyphs
 
 # Break opportunities. `cardgen.spans` marks where a long word may break with zero-width spaces
@@ -76,9 +77,18 @@ class Content:
     """Builds the JSON for a template, checking every character on the way. `keep`: names
     (the subjects') that a line should not split (see `keep_names`)."""
 
-    def __init__(self, keep: Iterable[str] = ()) -> None:
-        self.glyphs = Glyphs()
+    def __init__(self, keep: Iterable[str] = (), fallback: Fallback | None = None) -> None:
+        self.glyphs = Glyphs(fallback)
         self.names = names_pattern(keep)
+
+    def fallback_families(self) -> list[str]:
+        """The font families chosen for characters the bundled fonts lack (in that order)."""
+        fb = self.glyphs.fallback
+        return list(fb.chosen) if fb else []
+
+    def fallback_files(self) -> tuple[str, ...]:
+        fb = self.glyphs.fallback
+        return fb.files() if fb and fb.chosen else ()
 
     def _finish(self, items: list[sp.Span], loc: Loc) -> list[sp.Span]:
         return keep_names(mark_breaks(self.glyphs.spans(items, loc)), self.names)
