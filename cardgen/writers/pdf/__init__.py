@@ -5,12 +5,15 @@ do one step:
 
 - `options`: what a build asks for (`PdfOptions`, `parse_offset`) and the card grid
   (`card_layout` -> `CardLayout`); the CLI imports it, so it never loads Typst.
-- `glyphs`: which characters the shipped fonts draw; B201 for those they cannot.
+- `glyphs`: which characters the shipped fonts draw; B201 for those no font can.
+- `fallback`: the fonts searched for characters the shipped ones lack (`--font` files, then
+  the system's), and the digest of them that the build cache keys on.
 - `content`: Markdown -> JSON spans for a template, checked by `glyphs`.
 - `sheet`: the study sheet's payload (`sheet_data`), drawn by `sheet.typ`.
 - `cards`: which cards go on paper and their faces (`printed_cards`, `card_faces`,
   `cards_data`), drawn by `cards.typ`.
-- `compile`: payload -> PDF bytes (the only module that imports `typst`); B202, B203, B204.
+- `compile`: payload -> PDF bytes (the only module that imports `typst`); B202, B203, B204,
+  B205.
 """
 
 from __future__ import annotations
