@@ -41,6 +41,7 @@ from cardgen.lock import DeckLock, DeckSource, Lock
 from cardgen.model import Loc
 from cardgen.pipeline import check_source, deck_input, duplicate_ids, read_images
 from cardgen.writers.base import DeckOutput, Writer
+from cardgen.writers.pdf.fallback import fonts_fingerprint
 
 if TYPE_CHECKING:
     from cardgen.writers.pdf import PdfOptions
@@ -462,6 +463,10 @@ def _cached_outcomes(run: _Run, files: list[Path], shown: list[str]) -> list[_Ou
         reset_lock=opts.reset_lock,
         models={k: [e.hash, e.mod] for k, e in run.models.items()},
         pdf=repr(opts.pdf) if "pdf" in opts.formats else "",
+        # the fonts a PDF may fall back to: installing one rebuilds the PDFs it could change
+        pdf_fonts=fonts_fingerprint(opts.pdf.fonts if opts.pdf else ())
+        if "pdf" in opts.formats
+        else "",
     )
     run.keys = [run.cache.source_key(f, s, options_fp) for f, s in zip(files, shown)]
     hits = run.cache.lookup(list(zip(shown, run.keys)), _digest_or_none(run.previous), opts.output)

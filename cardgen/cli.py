@@ -231,6 +231,16 @@ def _pdf_options(paper: str, card_size: str, layout: str, back_offset: str) -> P
         raise click.BadParameter(_fitting_hint(str(exc), paper, layout), param_hint=hint) from None
 
 
+def _with_fonts(options: PdfOptions, fonts: tuple[Path, ...]) -> PdfOptions:
+    """The PDF options with the `--font` files (absolute paths); a bad file is a usage error."""
+    import dataclasses
+
+    try:
+        return dataclasses.replace(options, fonts=tuple(str(f.resolve()) for f in fonts))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--font'") from None
+
+
 def _fitting_hint(message: str, paper: str, layout: str) -> str:
     """The card-size writer's `(did you mean 10x15in?)` kept only when that size fits the paper;
     else the same numbers in cm when those fit (`10x15` -> `10x15cm`), else no suggestion."""
@@ -364,6 +374,15 @@ class _Folder(click.Path):
     "(duplex layout only).",
 )
 @click.option(
+    "--font",
+    "fonts",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="A font file (.ttf, .otf, .ttc) for characters the bundled fonts lack, searched before "
+    "the system's fonts; repeatable (docs/printing.md).",
+)
+@click.option(
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
@@ -387,6 +406,7 @@ def build(
     card_size: str,
     layout: str,
     back_offset: str,
+    fonts: tuple[Path, ...],
     jobs: int | None,
     no_cache: bool,
     ignore: list[str],
@@ -410,7 +430,7 @@ def build(
         reset_lock=reset_lock,
         forget_removed=forget_removed,
         ignore=tuple(ignore),
-        pdf=_pdf_options(paper, card_size, layout, back_offset),
+        pdf=_with_fonts(_pdf_options(paper, card_size, layout, back_offset), fonts),
         jobs=jobs,
         cache=not no_cache,
     )

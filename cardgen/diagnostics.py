@@ -271,7 +271,7 @@ REGISTRY: dict[str, Code] = {
         Code(
             "B201",
             WARNING,
-            "a character has no glyph in the PDF fonts: emoji dropped, others shown as �",
+            "no font (bundled, --font, system) has a glyph: emoji dropped, others shown as �",
             "diagnostics.md#b--build",
         ),
         Code(
@@ -287,6 +287,12 @@ REGISTRY: dict[str, Code] = {
             "diagnostics.md#b--build",
         ),
         Code("B204", WARNING, "Typst warned while building a PDF", "diagnostics.md#b--build"),
+        Code(
+            "B205",
+            WARNING,
+            "a card is dense: its text is set below 8 pt to fit the chosen card size",
+            "diagnostics.md#b--build",
+        ),
         Code(
             "I001",
             WARNING,

@@ -53,7 +53,7 @@ Description with `#import "x"` and \\# escaped, a \\* star and ≥ × → é “
 
 | Feature | Alpha — tagline [x] | Beta $y$ | Tip |
 |---|---|---|---|
-| Hash #set | uses `#let x = 1` and <b>tag</b> #strong[bold] | \\\\ backslash \\| pipe | tip 漢字 |
+| Hash #set | uses `#let x = 1` and <b>tag</b> #strong[bold] | \\\\ backslash \\| pipe | tip 𓀀𓀁 |
 | Breaks | line one<br>line two<br/>line three | **bold** _italic_ `code` | |
 | Long | {long} | short | |
 
@@ -99,7 +99,7 @@ deck: Test::Messaging
 - Must one event reach email, SMS and queues at once? → SNS, with SQS subscribers.
 - Need to replay last week's events? → EventBridge archive and replay.
 
-## Summary
+## Remember
 
 Queue work with SQS, broadcast with SNS.
 """
@@ -326,11 +326,11 @@ def test_sheet_sections_share_both_columns():
     heights = [max(r.y for r in col) - min(r.y for r in col) for col in (left, right)]
     assert min(heights) > 0.5 * max(heights)  # as even as whole pieces allow
     text = norm(" ".join(r.text for r in left + right))
-    for wanted in ("Scenarios", "Traps", "Summary", "Visibility timeout", "SQS subscribers"):
+    for wanted in ("Scenarios", "Traps", "Remember", "Visibility timeout", "SQS subscribers"):
         assert wanted in text
     # reading order: the left column holds the first parts, the right one the rest
     assert norm(" ".join(r.text for r in left)).startswith("Scenarios")
-    assert "Summary" in norm(" ".join(r.text for r in right))
+    assert "Remember" in norm(" ".join(r.text for r in right))
 
 
 def test_sheet_sections_longer_than_a_page_flow_across_pages():
@@ -346,8 +346,8 @@ def test_sheet_sections_longer_than_a_page_flow_across_pages():
     for n, page in enumerate(pages, 1):
         assert f"page {n} of {len(pages)}" in norm(page.extract_text())
     text = all_text(data)
-    assert all(f"Trap {n} — queue {n} keeps" in text for n in range(70))
-    assert text.index("Trap 0 —") < text.index("Trap 69 —") < text.index("Summary")
+    assert all(f"Trap {n} queue {n} keeps" in text for n in range(70))  # title, then text
+    assert text.index("Trap 0 queue") < text.index("Trap 69 queue") < text.index("Remember")
     left, right, _ = sheet_sections(data, 0)
     assert left and right  # the first page's two columns are both used
 
@@ -417,7 +417,8 @@ def test_missing_glyphs_warn_with_the_source_line(hostile):
     b201 = {d.loc.line: d for d in diags if d.code == "B201"}
     lines = HOSTILE.splitlines()
     where = {}
-    for ch in ("🚀", "漢", "🛫"):
+    # (Egyptian hieroglyphs: neither the bundled fonts nor any font CI installs has them)
+    for ch in ("🚀", "𓀀", "🛫"):
         n = next(i for i, line in enumerate(lines) if ch in line)
         where[ch] = (n + 1, lines[n].index(ch) + 1)
     assert set(b201) == {line for line, _ in where.values()}
@@ -426,7 +427,7 @@ def test_missing_glyphs_warn_with_the_source_line(hostile):
         assert d.loc.path == doc.path and d.loc.col == col and not d.is_error
         assert f"U+{ord(ch):04X}" in d.message
     assert "dropped" in b201[where["🚀"][0]].message
-    assert "U+5B57" in b201[where["漢"][0]].message  # 字, same line: one warning
+    assert "U+13001" in b201[where["𓀀"][0]].message  # 𓀁, same line: one warning
     # the note's warning names its second line, not the heading
     assert lines[where["🛫"][0] - 1].startswith("the second")
     text = all_text(data)
@@ -466,7 +467,7 @@ def test_backs_sit_behind_their_fronts(cognito, paper, size):
     layout = card_layout(options)
     assert layout.cols >= 2
     data, diags = render_cards(cognito, options)
-    assert [d for d in diags if d.code != "B203"] == []
+    assert [d for d in diags if d.code not in ("B203", "B205")] == []
     pages = reader(data).pages
     total = len(printed_cards(cognito.cards))
     assert len(pages) == 2 * -(-total // layout.per_page)
@@ -783,7 +784,8 @@ def test_break_opportunities_stay_out_of_the_text_layer(size):
         for word in LONG_WORDS:
             assert word in joined
         lines = [line.strip() for line in raw.splitlines()]
-        assert len([w for w in LONG_WORDS if not any(w in line for line in lines)]) >= 3
+        # (on a card, a word that fits a line at 8 pt or more is set whole: the face shrinks)
+        assert len([w for w in LONG_WORDS if not any(w in line for line in lines)]) >= 2
         for a, b in zip(lines, lines[1:]):  # never between the two characters of "::", "//"
             assert not (a.endswith((":", "/")) and b.startswith((":", "/"))), (a, b)
     assert "Tip:" in all_text(data)
@@ -848,6 +850,7 @@ def test_card_footer_stays_on_one_line(size, layout_name):
             found.append((text.strip(), x, y, fsize * tm[0] * cm[0]))
 
     page.extract_text(visitor_text=visit)
+    found = [f for f in found if f[3] < 6]  # the footer, not a card text that ends near it
     assert found
     assert len({round(y, 1) for _, _, y, _ in found}) == 1  # one line
     shown = " ".join(t for t, *_ in found)
@@ -866,7 +869,7 @@ def test_short_sheet_paragraphs_do_not_split_across_pages():
         "Alpha summary starts here and " + "goes on about queues and topics " * 7 + "Omega end."
     )
     pages_seen = set()
-    for n in range(84, 94):  # (with every paragraph breakable, 88 to 90 split it)
+    for n in range(43, 53):  # (the paragraph meets the end of the first page in this range)
         more = "".join(
             f"- **Trap {k}:** a trap of about two lines in a column, {k}.\n" for k in range(n)
         )
@@ -986,10 +989,10 @@ def test_writer_says_each_diagnostic_once_in_order(hostile):
 def test_writer_leaves_out_a_pdf_typst_could_not_build(cognito, cards_pdf, monkeypatch):
     real = typst_compile.compile_pdf
 
-    def sheet_fails(template, data, doc, what):
+    def sheet_fails(template, data, doc, what, fonts=()):
         if template == "sheet.typ":
-            return real(template, {"unexpected": True}, doc, what)
-        return real(template, data, doc, what)
+            return real(template, {"unexpected": True}, doc, what, fonts)
+        return real(template, data, doc, what, fonts)
 
     monkeypatch.setattr(typst_compile, "compile_pdf", sheet_fails)
     out = PdfWriter().write(cognito)

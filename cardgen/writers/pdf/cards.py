@@ -22,6 +22,9 @@ from cardgen.writers.pdf.options import (
 Face = dict[str, Any]  # one side of a card: label, main and sub paragraphs (lists of spans), ...
 
 LEGIBLE_PT = 6.0  # card text shrunk below this gets a B203 warning
+# Card text set below this is dense (B205); a word with break marks is kept whole only when
+# that leaves the face at this size or larger.
+DENSE_PT = 8.0
 SUB_REL = 0.84  # size of a card's tip relative to its main text (cards.typ sets it so)
 CODE_REL = 0.92  # size of code relative to the text around it (common.typ sets it so)
 
@@ -73,22 +76,27 @@ def _face(
 
 
 _BREAKS = re.compile("[\\s\u200b]+")  # where a line may break: spaces, marked breaks
+_SPACES = re.compile("\\s+")
 
 
-def _long_words(face: Face, inner_pt: float, max_pt: float) -> list[sp.Span]:
+def _long_words(face: Face, inner_pt: float, max_pt: float, whole: bool = False) -> list[sp.Span]:
     """The words of a face that might not fit a line of `inner_pt` at `max_pt` (no glyph is
     wider than 1 em, so a word of fewer characters fits), each as its span with `t` set to the
     word and `rel` its size relative to the face's (the tip is set smaller): the template
-    measures only these to shrink the text until the widest fits (`widest-word`)."""
+    measures only these to shrink the text until the widest fits (`widest-word`). The pieces
+    between break marks, or with `whole` the whole words that have marks inside: the template
+    keeps those whole when that leaves the text at `DENSE_PT` or larger (cards.typ's
+    `fit-size`)."""
     shortest = int(inner_pt // max_pt)
+    split = _SPACES if whole else _BREAKS
     out = []
-    for paras, rel in ((face["main"], 1), (face["sub"], SUB_REL)):
+    for paras, rel in ((face["main"], 1), (face["sub"], face.get("sub_rel", SUB_REL))):
         for para in paras:
             for span in para:
                 if "t" not in span:
                     continue
-                for word in _BREAKS.split(span["t"]):
-                    if len(word) >= shortest:
+                for word in split.split(span["t"]):
+                    if len(word) >= shortest and (not whole or "\u200b" in word):
                         out.append({**span, "t": word, "rel": rel})
     return out
 
@@ -98,17 +106,63 @@ def _smallest(face: Face) -> float:
     0.84 em, code at 0.92 em (a cloze blank's number never goes below `LEGIBLE_PT`). The
     template multiplies it by the size it chose, so that B203 reports the smallest text."""
     out = 1.0
-    for paras, rel in ((face["main"], 1.0), (face["sub"], SUB_REL)):
+    sub_rel = face.get("sub_rel", SUB_REL)
+    for paras, rel in ((face["main"], 1.0), (face["sub"], sub_rel)):
         for para in paras:
             for span in para:
                 if "t" in span:
                     out = min(out, rel * (CODE_REL if span.get("c") else 1.0))
-        if paras and face["sub_label"] and rel == SUB_REL:
+        if paras and face["sub_label"] and rel == sub_rel:
             out = min(out, rel)
     return out
 
 
+def versus(names: list[str], loc: Loc, content: Content) -> list[sp.Span]:
+    """ "A vs B vs C" as spans that a line breaks only before a "vs": each name, and "vs" with
+    the name after it, is one kept span (set whole when it fits a line)."""
+    out: list[sp.Span] = []
+    for n, name in enumerate(names):
+        plain = content.text(sp.plain(sp.inline(name)), loc)
+        if n:
+            out.append({"t": " "})
+        out.append({"t": f"vs {plain}" if n else plain, "k": 1})
+    return out
+
+
+SHORT_ANSWER_CHARS = 40  # a back with one answer no longer than this is set centred and large
+FIRST_WORDS = 8  # a back names its front by the attribute, or by this many words of its prompt
+
+
+def first_words(text: str) -> str:
+    """The first `FIRST_WORDS` words of a Markdown text, as plain text ("…" when cut)."""
+    words = sp.plain(sp.inline(text)).split()
+    return " ".join(words[:FIRST_WORDS]) + (" …" if len(words) > FIRST_WORDS else "")
+
+
 def card_faces(card: Card, rows: dict[Loc, Row], content: Content) -> tuple[Face, Face]:
+    """The front and back of one printed card (see `_card_faces`). Every front is set left,
+    in the middle of the card; a back names the front it answers (`answers`: the attribute or
+    the prompt's first words, so that a stray card finds its partner), and a short answer on
+    its own is set centred and large (`big`)."""
+    front, back = _card_faces(card, rows, content)
+    front["center"] = False
+    back["answers"] = content.text(_answers(card, rows), card.loc)
+    plain = "".join(sp.plain(p) for p in back["main"])
+    back["big"] = len(back["main"]) == 1 and not back["sub"] and len(plain) <= SHORT_ANSWER_CHARS
+    back["center"] = back["big"]
+    return front, back
+
+
+def _answers(card: Card, rows: dict[Loc, Row]) -> str:
+    if card.kind == "compare":
+        row = rows.get(card.loc)
+        return sp.plain(sp.inline(row.attribute)) if row else first_words(card.prompt)
+    if card.kind == "cloze" and card.extra:
+        return first_words(card.extra)
+    return first_words(card.prompt)
+
+
+def _card_faces(card: Card, rows: dict[Loc, Row], content: Content) -> tuple[Face, Face]:
     """The front and back of one printed card: lists of paragraphs of spans. `rows`: the
     document's table rows by location (a compare card's front names its row's attribute)."""
     loc = card.loc
@@ -117,13 +171,12 @@ def card_faces(card: Card, rows: dict[Loc, Row], content: Content) -> tuple[Face
     if card.kind == "compare":
         row = rows.get(loc)
         attribute = row.attribute if row else card.prompt
-        names = " vs ".join(n for n, _ in card.columns)
         front = _face(
             label,
             [content.inline(attribute, loc, bold=True)],
-            [content.inline(names, loc)],
-            center=True,
+            [versus([n for n, _ in card.columns], loc, content)],
         )
+        front["sub_rel"] = 1.0  # one size on a front: "A vs B" as large as the attribute
         back = _face(
             label,
             [
@@ -140,7 +193,7 @@ def card_faces(card: Card, rows: dict[Loc, Row], content: Content) -> tuple[Face
         front = _face(label, head + [content.cloze(card.prompt, loc, reveal=False)])
         back = _face(label, head + [content.cloze(card.prompt, loc, reveal=True)])
         return front, back
-    front = _face(label, [content.inline(card.prompt, loc)], center=len(card.prompt) < 90)
+    front = _face(label, [content.inline(card.prompt, loc)])
     back = _face(label, [content.inline(card.answer, loc)], tip, "Tip")
     return front, back
 
@@ -166,7 +219,9 @@ def _reminder(options: PdfOptions) -> str:
     )
 
 
-def _layout_data(layout: CardLayout, front_max: float, back_max: float) -> dict[str, Any]:
+def _layout_data(
+    layout: CardLayout, front_max: float, back_max: float, offset: tuple[float, float]
+) -> dict[str, Any]:
     """The grid and the sizes the template needs, all in mm or pt."""
     return {
         "paper_w": layout.paper_w,
@@ -181,11 +236,14 @@ def _layout_data(layout: CardLayout, front_max: float, back_max: float) -> dict[
         "printable": PRINTABLE_MM,
         "fold": layout.fold,
         "legible": LEGIBLE_PT,
+        "dense": DENSE_PT,
         "sub_rel": SUB_REL,
         "pad_x": layout.pad[0],
         "pad_y": layout.pad[1],
         "front_max": front_max,
         "back_max": back_max,
+        "offset_x": offset[0],
+        "offset_y": offset[1],
     }
 
 
@@ -205,6 +263,8 @@ def cards_data(
         front, back = card_faces(card, rows, content)
         front["long"] = _long_words(front, inner_pt, front_max)
         back["long"] = _long_words(back, inner_pt, back_max)
+        front["whole"] = _long_words(front, inner_pt, front_max, whole=True)
+        back["whole"] = _long_words(back, inner_pt, back_max, whole=True)
         front["rel"], back["rel"] = _smallest(front), _smallest(back)
         items.append({"key": card.key, "n": n, "front": front, "back": back})
     per = layout.per_page
@@ -226,6 +286,6 @@ def cards_data(
         "deck": deck_name,
         "total": len(items),
         "reminder": _reminder(options),
-        "layout": _layout_data(layout, front_max, back_max),
+        "layout": _layout_data(layout, front_max, back_max, options.back_offset_mm),
         "pages": pages,
     }

@@ -20,8 +20,10 @@ from typing import Any
 
 from cardgen.diagnostics import Diagnostic, diag
 from cardgen.model import Card, Document
-from cardgen.writers.pdf.cards import LEGIBLE_PT
+from cardgen.writers.pdf.cards import DENSE_PT, LEGIBLE_PT
+from cardgen.writers.pdf.fallback import font_dir
 from cardgen.writers.pdf.glyphs import FONT_DIR
+from cardgen.writers.pdf.options import NAMED_CARDS
 
 TEMPLATE_DIR = Path(__file__).resolve().parent  # the Typst root: the templates import each other
 TIMESTAMP = 0  # fixed creation time: two builds of the same sources are byte-identical
@@ -37,24 +39,28 @@ class Compiled:
     compiler: Any = None  # typst.Compiler (the binding has no type information)
 
 
-@lru_cache(maxsize=4)
-def _compiler(template: str) -> Any:
+@lru_cache(maxsize=8)
+def _compiler(template: str, extra: tuple[str, ...] = ()) -> Any:
+    """A compiler of `template` with the bundled fonts, and the `extra` font files (the
+    fallback fonts a source needs; none for most)."""
     import typst  # lazy: `cardgen --help` must not load the compiler
 
     return typst.Compiler(
         input=str(TEMPLATE_DIR / template),
         root=str(TEMPLATE_DIR),
-        font_paths=_fonts(),
+        font_paths=_fonts(extra),
         ignore_system_fonts=True,
     )
 
 
-@lru_cache(maxsize=1)
-def _fonts() -> Any:
+@lru_cache(maxsize=4)
+def _fonts(extra: tuple[str, ...] = ()) -> Any:
     import typst
 
     return typst.Fonts(
-        include_system_fonts=False, include_embedded_fonts=True, font_paths=[str(FONT_DIR)]
+        include_system_fonts=False,
+        include_embedded_fonts=True,
+        font_paths=[str(FONT_DIR), *([str(font_dir(extra))] if extra else [])],
     )
 
 
@@ -89,11 +95,14 @@ def typst_message(exc: BaseException) -> str:
     return " ".join(message.split())
 
 
-def compile_pdf(template: str, data: dict[str, Any], doc: Document, what: str) -> Compiled:
-    """Compile `template` over the payload `data`; never raises (B202 when Typst fails)."""
+def compile_pdf(
+    template: str, data: dict[str, Any], doc: Document, what: str, fonts: tuple[str, ...] = ()
+) -> Compiled:
+    """Compile `template` over the payload `data`, with the extra font files `fonts`; never
+    raises (B202 when Typst fails)."""
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     try:
-        compiler = _compiler(template)
+        compiler = _compiler(template, fonts)
         pdf, warns = compiler.compile_with_warnings(
             format="pdf", sys_inputs={"data": payload}, timestamp=TIMESTAMP
         )
@@ -135,20 +144,38 @@ def shrink_warnings(
     by_key = {c.key: c for c in cards}
     out = []
     seen: set[tuple[str, str]] = set()
+    mm = f"{card_mm[0]:g}×{card_mm[1]:g} mm card"
     for item in found or []:
         key, side, size = item.get("key", ""), item.get("side", ""), float(item.get("size", 0))
+        main = float(item.get("main", size))
         if (key, side) in seen:
             continue
         seen.add((key, side))
         card = by_key.get(key)
-        out.append(
-            diag(
-                card.loc if card else doc.loc,
-                "B203",
-                f"card {key!r}: the {side} needs {pt_label(size)} pt type to fit a "
-                f"{card_mm[0]:g}×{card_mm[1]:g} mm card "
+        loc = card.loc if card else doc.loc
+        if size < LEGIBLE_PT:
+            message = (
+                f"card {key!r}: the {side} needs {pt_label(size)} pt type to fit a {mm} "
                 f"(its smallest text; legible is {LEGIBLE_PT:g} pt or more); "
-                "shorten it or choose a larger --card-size",
+                f"shorten it or choose a larger --card-size{larger_card(card_mm)}"
             )
-        )
+            out.append(diag(loc, "B203", message))
+        elif main < DENSE_PT:
+            message = (
+                f"card {key!r}: the {side} is set at {main:.1f} pt to fit a {mm} "
+                f"({DENSE_PT:g} pt or more reads easily); "
+                f"choose a larger --card-size{larger_card(card_mm)} or shorten it"
+            )
+            out.append(diag(loc, "B205", message))
     return out
+
+
+def larger_card(card_mm: tuple[float, float]) -> str:
+    """ " (a7)": the next named card size larger than `card_mm`, or "" when none is."""
+    area = card_mm[0] * card_mm[1]
+    larger = sorted(
+        (w * h, name)
+        for name, (w, h) in NAMED_CARDS.items()
+        if w * h > area * 1.05 and name != "business"
+    )
+    return f" ({larger[0][1]})" if larger else ""

@@ -8,9 +8,11 @@ that `cardgen.spans` marked into something that never reaches the PDF's text (se
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from cardgen import spans as sp
 from cardgen.model import Loc
+from cardgen.writers.pdf.fallback import Fallback
 from cardgen.writers.pdf.glyphs import Glyphs
 
 # Break opportunities. `cardgen.spans` marks where a long word may break with zero-width spaces
@@ -46,24 +48,63 @@ def mark_breaks(items: list[sp.Span]) -> list[sp.Span]:
     return items
 
 
-class Content:
-    """Builds the JSON for a template, checking every character on the way."""
+def keep_names(items: list[sp.Span], names: re.Pattern[str] | None) -> list[sp.Span]:
+    """Spans with every occurrence of a name of several words (a subject's: "Identity Pools")
+    in a span of its own marked `"k": 1`, which the template keeps on one line when it fits."""
+    if names is None:
+        return items
+    out: list[sp.Span] = []
+    for s in items:
+        t = s.get("t")
+        if not t or "k" in s or not names.search(t):
+            out.append(s)
+            continue
+        for n, part in enumerate(names.split(t)):
+            if part:
+                out.append({**s, "t": part, **({"k": 1} if n % 2 else {})})
+    return out
 
-    def __init__(self) -> None:
-        self.glyphs = Glyphs()
+
+def names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
+    """The names of several words, longest first, as whole words; None when there are none."""
+    several = sorted({n.strip() for n in names if " " in n.strip()}, key=lambda n: (-len(n), n))
+    if not several:
+        return None
+    return re.compile("(?<!\\w)(" + "|".join(map(re.escape, several)) + ")(?!\\w)")
+
+
+class Content:
+    """Builds the JSON for a template, checking every character on the way. `keep`: names
+    (the subjects') that a line should not split (see `keep_names`)."""
+
+    def __init__(self, keep: Iterable[str] = (), fallback: Fallback | None = None) -> None:
+        self.glyphs = Glyphs(fallback)
+        self.names = names_pattern(keep)
+
+    def fallback_families(self) -> list[str]:
+        """The font families chosen for characters the bundled fonts lack (in that order)."""
+        fb = self.glyphs.fallback
+        return list(fb.chosen) if fb else []
+
+    def fallback_files(self) -> tuple[str, ...]:
+        fb = self.glyphs.fallback
+        return fb.files() if fb and fb.chosen else ()
+
+    def _finish(self, items: list[sp.Span], loc: Loc) -> list[sp.Span]:
+        return keep_names(mark_breaks(self.glyphs.spans(items, loc)), self.names)
 
     def inline(
         self, text: str, loc: Loc, *, bold: bool = False, italic: bool = False
     ) -> list[sp.Span]:
-        return mark_breaks(self.glyphs.spans(sp.inline(text, bold=bold, italic=italic), loc))
+        return self._finish(sp.inline(text, bold=bold, italic=italic), loc)
 
     def cloze(self, text: str, loc: Loc, *, reveal: bool) -> list[sp.Span]:
-        return mark_breaks(self.glyphs.spans(sp.cloze(text, reveal=reveal), loc))
+        return self._finish(sp.cloze(text, reveal=reveal), loc)
 
     def blocks(self, text: str, loc: Loc) -> list[sp.Block]:
         out = []
         for block in sp.blocks(text):
-            block["spans"] = mark_breaks(self.glyphs.spans(block["spans"], loc))
+            block["spans"] = self._finish(block["spans"], loc)
             out.append(block)
         return out
 

@@ -14,10 +14,14 @@ import struct
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cardgen import spans as sp
 from cardgen.diagnostics import Diagnostic, diag
 from cardgen.model import Loc
+
+if TYPE_CHECKING:
+    from cardgen.writers.pdf.fallback import Fallback
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FACES = {
@@ -34,12 +38,13 @@ REPLACEMENT = "\ufffd"
 _EMOJI_RANGES = ((0x1F000, 0x1FAFF), (0x2600, 0x27BF), (0x2B00, 0x2BFF), (0x1F1E6, 0x1F1FF))
 
 
-def _cmap_offset(data: bytes) -> int | None:
-    """Where the `cmap` table starts in a TrueType/OpenType font, or None."""
-    num = struct.unpack_from(">H", data, 4)[0]
+def _cmap_offset(data: bytes, start: int = 0) -> int | None:
+    """Where the `cmap` table starts in a TrueType/OpenType font whose table directory starts
+    at `start` (0, or a face's offset in a collection), or None."""
+    num = struct.unpack_from(">H", data, start + 4)[0]
     base = None
     for i in range(num):
-        tag, _sum, off, _len = struct.unpack_from(">4sIII", data, 12 + 16 * i)
+        tag, _sum, off, _len = struct.unpack_from(">4sIII", data, start + 12 + 16 * i)
         if tag == b"cmap":
             base = off
     return base
@@ -78,8 +83,13 @@ def _format4(data: bytes, off: int) -> frozenset[int]:
 
 
 def _cmap_chars(data: bytes) -> frozenset[int]:
-    """Code points mapped to a glyph by a TrueType/OpenType font's cmap (format 12 or 4)."""
-    base = _cmap_offset(data)
+    return cmap_chars_at(data, 0)
+
+
+def cmap_chars_at(data: bytes, start: int) -> frozenset[int]:
+    """Code points mapped to a glyph by a TrueType/OpenType font's cmap (format 12 or 4); the
+    font's table directory starts at `start`."""
+    base = _cmap_offset(data, start)
     if base is None:
         return frozenset()
     best: tuple[int, int] | None = None
@@ -108,10 +118,13 @@ def is_emoji(ch: str) -> bool:
 
 
 class Glyphs:
-    """Checks text against the font faces and records what had to go, per source location."""
+    """Checks text against the font faces and records what had to go, per source location.
+    `fallback`: the fonts searched when the bundled ones lack a character (`fallback.Fallback`:
+    the `--font` files and the system's); emoji are never looked up there."""
 
-    def __init__(self) -> None:
+    def __init__(self, fallback: Fallback | None = None) -> None:
         self.cover = coverage()
+        self.fallback = fallback
         self.missing: dict[Loc, dict[str, None]] = {}
 
     def clean(self, text: str, loc: Loc, bold: bool = False, italic: bool = False) -> str:
@@ -129,6 +142,8 @@ class Glyphs:
                 out.append(" ")
             elif ord(ch) in have or category in ("Zs", "Zl", "Zp", "Cf", "Mn"):
                 out.append(ch)  # spaces, format and combining marks: Typst handles them
+            elif not is_emoji(ch) and self.fallback and self.fallback.family_for(ch):
+                out.append(ch)  # another font has it
             else:
                 self.missing.setdefault(loc, {})[ch] = None
                 if is_emoji(ch):
@@ -168,7 +183,7 @@ class Glyphs:
                 what = f"shown as {REPLACEMENT} in the PDF"
             else:
                 what = f"emoji dropped, the others shown as {REPLACEMENT} in the PDF"
-            out.append(diag(loc, "B201", f"no glyph in the PDF fonts for {names}: {what}"))
+            out.append(diag(loc, "B201", f"no font has a glyph for {names}: {what}"))
         return out
 
 

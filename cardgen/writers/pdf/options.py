@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 PAPERS: dict[str, tuple[float, float]] = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 NAMED_CARDS: dict[str, tuple[float, float]] = {
@@ -58,8 +59,12 @@ class PdfOptions:
     card_size: str = "a7"  # "a7", "a6", "3x5in", "74x105mm": sets how many fit a page
     layout: str = "duplex"  # "duplex" (backs mirrored for long-edge flip) | "fold"
     back_offset_mm: tuple[float, float] = (0.0, 0.0)  # shift of the back pages, x right, y down
+    fonts: tuple[str, ...] = ()  # font files searched first when the bundled fonts lack a glyph
 
     def __post_init__(self) -> None:
+        for f in self.fonts:
+            if not Path(f).is_file() or not f.lower().endswith((".ttf", ".otf", ".ttc", ".otc")):
+                raise ValueError(f"font file {f!r} not found (a .ttf, .otf, .ttc or .otc file)")
         if self.paper not in PAPERS:
             raise ValueError(f"unknown paper {self.paper!r} (use {' or '.join(PAPERS)})")
         if self.layout not in LAYOUTS:
