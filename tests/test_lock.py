@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from cardgen import lock as lockmod
 from cardgen.lock import LOCK_FORMAT, DeckLock, DeckStore, Entry, Lock, LockError, store
 
-from .conftest import COGNITO, ROOT, fuzz_settings
+from .conftest import COGNITO, fuzz_settings
 
 FIXTURE_V1 = Path(__file__).resolve().parent / "fixtures" / "lock" / "cognito-v1.lock"
 
