@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -181,3 +182,16 @@ def test_models_hash_follows_css(monkeypatch) -> None:
     original = apkg.css()
     monkeypatch.setattr(apkg.pack, "css", lambda: original + "\n/* changed */\n")
     assert apkg.models_hash() != before
+
+
+def test_cloze_text_is_the_title_and_the_sentences_with_a_blank(cognito) -> None:
+    doc, cards = cognito
+    traps = {c.extra: apkg.note_content(c, doc).fields for c in cards if c.kind == "cloze"}
+    text, context, extra, _ = traps["The #1 exam trap"]
+    assert text.startswith('<div class="cg-trap-title">The #1 exam trap</div>You MUST exchange')
+    assert "Candidates see" not in text and extra.startswith("Candidates see")
+    assert context == "Exam trap"
+    plain = [re.sub(r"<[^>]+>|\{\{c\d+::|\}\}", "", f[0]) for f in traps.values()]
+    assert max(len(p) for p in plain) < 400  # the longest was 562 characters before issue 14
+    all_extras = [apkg.note_content(c, doc).fields[2] for c in cards if c.kind == "cloze"]
+    assert sum(map(bool, all_extras)) == 5  # Extra was empty on all 7
