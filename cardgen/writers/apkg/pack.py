@@ -264,3 +264,8 @@ def _zip(db: bytes, media: Mapping[str, bytes]) -> bytes:
             info.external_attr = 0o644 << 16
             zf.writestr(info, data, compresslevel=9)
     return buf.getvalue()
+
+
+def templates(kind: NoteModel) -> tuple[str, str]:
+    """A note type's front and back templates (the preview fills them in as Anki does)."""
+    return (_CLOZE_FRONT, _CLOZE_BACK) if kind == "cloze" else (_QA_FRONT, _QA_BACK)
