@@ -244,9 +244,16 @@ def scenario_question(doc: Document) -> str:
 _SENTENCE_END = re.compile(r"[.!?]+['\"’”)\]]*\s+")
 
 
+_REFERS_BACK = re.compile(
+    r"^\W*(?:\w+\W+){0,5}?(?:this|that|these|those|it|they|them|such|the answer)\b", re.I
+)
+
+
 def split_trap(text: str) -> tuple[str, str]:
     """A trap's text as (the sentences that carry a bold cloze span, the other sentences), each
-    in source order, Markdown kept. A span that runs over a sentence end keeps both sentences."""
+    in source order, Markdown kept. A span that runs over a sentence end keeps both sentences;
+    a sentence with a blank that refers back in its first words ("You MUST exchange that
+    token…", "The answer is…") keeps the sentence before it, which says what it refers to."""
     bounds = []
     start = 0
     for m in _SENTENCE_END.finditer(text):
@@ -255,12 +262,14 @@ def split_trap(text: str) -> tuple[str, str]:
     if start < len(text):
         bounds.append((start, len(text)))
     spans = [(m.start(), m.end()) for m in re.finditer(r"\*\*.+?\*\*|__.+?__", text, re.S)]
-    blanks: list[str] = []
-    rest: list[str] = []
-    for a, b in bounds:
-        carries = any(sa < b and a < sb for sa, sb in spans)
-        (blanks if carries else rest).append(text[a:b].strip())
-    return " ".join(p for p in blanks if p), " ".join(p for p in rest if p)
+    parts = [text[a:b].strip() for a, b in bounds]
+    keep = [any(sa < b and a < sb for sa, sb in spans) for a, b in bounds]
+    for i in range(1, len(parts)):
+        if keep[i] and not keep[i - 1] and _REFERS_BACK.match(parts[i]):
+            keep[i - 1] = True
+    blanks = [p for p, k in zip(parts, keep) if k and p]
+    rest = [p for p, k in zip(parts, keep) if not k and p]
+    return " ".join(blanks), " ".join(rest)
 
 
 def _words(text: str) -> list[str]:

@@ -188,7 +188,11 @@ def test_cloze_text_is_the_title_and_the_sentences_with_a_blank(cognito) -> None
     doc, cards = cognito
     traps = {c.extra: apkg.note_content(c, doc).fields for c in cards if c.kind == "cloze"}
     text, context, extra, _ = traps["The #1 exam trap"]
-    assert text.startswith('<div class="cg-trap-title">The #1 exam trap</div>You MUST exchange')
+    # the blank's sentence says "that token": the sentence before it comes along
+    assert text.startswith(
+        '<div class="cg-trap-title">The #1 exam trap</div>A User Pool JWT token cannot directly'
+    )
+    assert "You MUST exchange that token" in text
     assert "Candidates see" not in text and extra.startswith("Candidates see")
     assert context == "Exam trap"
     plain = [re.sub(r"<[^>]+>|\{\{c\d+::|\}\}", "", f[0]) for f in traps.values()]
