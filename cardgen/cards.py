@@ -26,7 +26,10 @@ from cardgen.model import (
 from cardgen.text import slugify
 
 KINDS = CARD_KINDS
-MASK = "[…]"
+# What an identify card shows where its value names a subject: a row of empty boxes reads as "a
+# name goes here", unlike Anki's own cloze marker `[...]`, and, unlike a word such as "this
+# service", it never reads as part of the sentence. DejaVu (the PDF font) has the glyph.
+MASK = "▢▢▢"
 BARE_ANSWERS = frozenset(
     {"yes", "no", "none", "n/a", "na", "-", "—", "true", "false", "x", "✓", "✗"}
 )
@@ -67,13 +70,14 @@ def name_variants(name: str) -> list[str]:
 
 def mask_subjects(text: str, subjects: Sequence[Subject]) -> str:
     """Replace every way `text` names one of `subjects` with a mask."""
-    pattern = _mask_pattern(tuple(s.name for s in subjects))
+    pattern = mask_pattern(tuple(s.name for s in subjects))
     return pattern.sub(MASK, text) if pattern else text
 
 
 @lru_cache(maxsize=256)
-def _mask_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One compiled pattern per set of subject names (a table's rows share it)."""
+def mask_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The pattern of every way to name one of `names`; one compiled pattern per set of subject
+    names (a table's rows share it)."""
     variants = sorted({v for n in names for v in name_variants(n)}, key=len, reverse=True)
     if not variants:
         return None
@@ -193,9 +197,10 @@ def comparison_cards(doc: Document, comp: Comparison, row_keys: dict[int, str]) 
                         "identify",
                         mask_subjects(value, comp.subjects),
                         subject.name,
-                        f"{row.attribute} — {' or '.join(names)}?",
+                        f"{row.attribute}: which of {one_of(names)}?",
                         row,
                         subject.name,
+                        columns=tuple(zip(names, row.values)),
                     )
                 )
         if len(comp.subjects) > 1 and any(v.strip() for v in row.values):
@@ -213,6 +218,58 @@ def comparison_cards(doc: Document, comp: Comparison, row_keys: dict[int, str]) 
                 )
             )
     return cards
+
+
+def one_of(names: Sequence[str]) -> str:
+    """ "A or B", "A, B or C": the choices a question offers."""
+    names = list(names)
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def scenario_question(doc: Document) -> str:
+    """What a scenario card asks for: "Which of A or B?" over the document's subjects (", or
+    both?" when some scenario's answer links to no single subject), else "Which one?"."""
+    names = list(dict.fromkeys(s.name for c in doc.comparisons for s in c.subjects))
+    if not names:
+        return "Which one?"
+    if len(names) == 1:
+        return f"{names[0]}: yes or no?"
+    both = any(not s.subject for s in doc.scenarios)
+    more = ("both" if len(names) == 2 else "several") if both else ""
+    return f"Which of {one_of(names + [more] if more else names)}?"
+
+
+_SENTENCE_END = re.compile(r"[.!?]+['\"’”)\]]*\s+")
+
+
+_REFERS_BACK = re.compile(
+    r"^\W*(?:\w+\W+){0,5}?(?:this|that|these|those|it|they|them|such|the answer)\b", re.I
+)
+
+
+def split_trap(text: str) -> tuple[str, str]:
+    """A trap's text as (the sentences that carry a bold cloze span, the other sentences), each
+    in source order, Markdown kept. A span that runs over a sentence end keeps both sentences;
+    a sentence with a blank that refers back in its first words ("You MUST exchange that
+    token…", "The answer is…") keeps the sentence before it, which says what it refers to."""
+    bounds = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        bounds.append((start, m.end()))
+        start = m.end()
+    if start < len(text):
+        bounds.append((start, len(text)))
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\*\*.+?\*\*|__.+?__", text, re.S)]
+    parts = [text[a:b].strip() for a, b in bounds]
+    keep = [any(sa < b and a < sb for sa, sb in spans) for a, b in bounds]
+    for i in range(1, len(parts)):
+        if keep[i] and not keep[i - 1] and _REFERS_BACK.match(parts[i]):
+            keep[i - 1] = True
+    blanks = [p for p, k in zip(parts, keep) if k and p]
+    rest = [p for p, k in zip(parts, keep) if not k and p]
+    return " ".join(blanks), " ".join(rest)
 
 
 def _words(text: str) -> list[str]:
@@ -312,3 +369,51 @@ def build_cards(doc: Document) -> list[Card]:
     cards.extend(trap_cards(doc))
     cards.extend(scenario_cards(doc))
     return cards
+
+
+# --------------------------------------------------------------------------------------------
+# Study order
+
+STUDY_GAP = 10  # cards of one fact are at least this many cards apart in the new-card queue
+_KIND_RANK: dict[CardKind, int] = {
+    "forward": 0,
+    "cloze": 0,
+    "scenario": 0,
+    "identify": 1,
+    "compare": 2,
+}
+
+
+def study_order(cards: Sequence[Card], counts: Sequence[int], gap: int = STUDY_GAP) -> list[int]:
+    """The order of the notes in a package (indices into `cards`; `counts`: each note's number
+    of cards), so that Anki's new-card queue never shows two cards of one fact (a table row, a
+    trap, a scenario) within `gap` cards of each other where the deck allows it.
+
+    Anki, with its default deck options, shows new cards by template first ("card type, then
+    order gathered"): every note's first card in note order, then the second cards of the cloze
+    notes that have one, in the same order, and so on. Within one fact cards go forward first,
+    then identify, then compare (the row's whole picture last). Greedy: at each place the fact
+    with the most cards still to show whose last card is more than `gap` places back; facts
+    with more cards (clozes with several blanks) count them all, so that their first cards come
+    early and their later ones are far from them; when no fact is that far back, the one shown
+    longest ago."""
+    groups: dict[object, list[int]] = {}
+    for i, card in enumerate(cards):
+        groups.setdefault(card.loc, []).append(i)
+    queues = {g: sorted(m, key=lambda i: (_KIND_RANK[cards[i].kind], i)) for g, m in groups.items()}
+    left = {g: sum(counts[i] for i in m) for g, m in queues.items()}
+    first = {g: m[0] for g, m in queues.items()}
+    last: dict[object, int] = {}
+    order: list[int] = []
+    for pos in range(len(cards)):
+        live = [g for g, m in queues.items() if m]
+        ready = [g for g in live if pos - last.get(g, -gap - 1) > gap]
+        if ready:
+            g = max(ready, key=lambda g: (left[g], -first[g]))
+        else:
+            g = min(live, key=lambda g: (last.get(g, -1), -left[g], first[g]))
+        i = queues[g].pop(0)
+        order.append(i)
+        left[g] -= counts[i]
+        last[g] = pos
+    return order

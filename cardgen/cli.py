@@ -99,8 +99,12 @@ class _SourceFile(click.Path):
 @cli.command()
 @click.argument("source", type=_SourceFile(path_type=Path, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON (stable contract).")
-def show(source: Path, as_json: bool) -> None:
+@click.option("--cards", is_flag=True, help="Print every card's prompt and answer instead.")
+def show(source: Path, as_json: bool, cards: bool) -> None:
     """Show the facts that SOURCE yields (title, comparisons, traps, scenarios, notes)."""
+    if cards:
+        _show_cards(source, as_json)
+        return
     from cardgen.diagnostics import summary
     from cardgen.fsutil import display_path
     from cardgen.pipeline import parse_source
@@ -123,6 +127,73 @@ def show(source: Path, as_json: bool) -> None:
         click.echo(json.dumps(document_json(doc), ensure_ascii=False, indent=2))
         return
     click.echo(_describe(doc))
+
+
+# --------------------------------------------------------------------------------------------
+# Cards as Anki shows them: `show --cards` and `preview` (issue 14)
+
+
+def _checked_deck(source: Path) -> Any:
+    """SOURCE read, parsed, built into cards and linted; exit 1 on errors. Returns the
+    `Checked` result with its images."""
+    from cardgen.diagnostics import summary
+    from cardgen.fsutil import display_path
+    from cardgen.pipeline import check_source, read_images
+
+    checked = check_source(source, display_path(source))
+    for d in checked.parse_diagnostics:
+        click.echo(d.format(), err=True)
+    if not checked.ok or checked.doc is None:
+        click.echo(summary(checked.diagnostics), err=True)
+        sys.exit(1)
+    images, diags = read_images(checked.doc)
+    for d in diags:
+        click.echo(d.format(), err=True)
+    return checked, images
+
+
+def _show_cards(source: Path, as_json: bool) -> None:
+    from cardgen.writers.preview import card_texts, deck_faces, plain
+
+    checked, images = _checked_deck(source)
+    faces, _ = deck_faces(checked.doc, checked.cards, images)
+    if as_json:
+        click.echo(json.dumps(card_texts(faces), ensure_ascii=False, indent=2))
+        return
+    for n, face in enumerate(faces, 1):
+        blank = f" {face.ord + 1}" if face.model == "cloze" else ""
+        click.echo(f"{n}. [{face.kind}{blank}] {plain(face.question)}")
+        click.echo(f"   → {plain(face.recalled)}")
+
+
+@cli.command()
+@click.argument("source", type=_SourceFile(path_type=Path, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The page to write.  [default: decks/<id>.preview.html]",
+)
+def preview(source: Path, output: Path | None) -> None:
+    """Write one HTML page showing every card of SOURCE as Anki shows it: front and back,
+    cloze cards one per blank, a light/night switch, a phone-width view, and the lint warnings
+    beside the cards they concern. The page needs no other file."""
+    from cardgen.fsutil import display_path, write_atomic
+    from cardgen.writers.preview import deck_faces, page
+
+    checked, images = _checked_deck(source)
+    doc = checked.doc
+    faces, media = deck_faces(doc, checked.cards, images)
+    target = output or Path("decks") / f"{doc.id}.preview.html"
+    text = page(doc, faces, checked.lint_diagnostics, media)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, text.encode("utf-8"))
+    except OSError as exc:
+        click.echo(f"{display_path(target)}: B002 error: cannot write: {exc.strerror}", err=True)
+        sys.exit(1)
+    warned = len(checked.lint_diagnostics)
+    click.echo(f"Wrote {display_path(target)}: {len(faces)} cards, {warned} lint warning(s).")
 
 
 def _preview(text: str, limit: int = 60) -> str:

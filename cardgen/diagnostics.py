@@ -225,6 +225,12 @@ REGISTRY: dict[str, Code] = {
             "cloze answer shows elsewhere on its own card",
             "lint.md#l109-cloze-answer-shown-on-its-own-card",
         ),
+        Code(
+            "L110",
+            WARNING,
+            "cloze hides a subject that its sentence's contrast gives away",
+            "lint.md#l110-cloze-guessed-from-its-own-sentence",
+        ),
         Code("B001", ERROR, "output path exists and is not a folder", "diagnostics.md#b--build"),
         Code(
             "B002",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -118,9 +119,31 @@ def test_compare_answer_is_a_table_and_cloze_counts_deletions(cognito) -> None:
     content = apkg.note_content(trap, doc)
     assert content.model == "cloze"
     assert content.cards == content.fields[0].count("{{c") >= 1
-    identify = next(c for c in cards if c.kind == "identify")
-    content = apkg.note_content(identify, doc)
-    assert content.fields[0]  # the question ("Core Purpose — … or …?") is the context line
+    assert "{{c" not in content.fields[2]  # Extra: the trap's sentences without a blank
+
+
+def test_identify_card_asks_its_question_first_and_fills_the_names_in_on_the_back(cognito) -> None:
+    doc, cards = cognito
+    identify = [c for c in cards if c.kind == "identify"]
+    core = apkg.note_content(identify[0], doc)
+    context, prompt, answer, extra, _ = core.fields
+    assert prompt.startswith(
+        '<div class="cg-headline">Core Purpose: which of Cognito User Pools or Identity Pools?'
+    )
+    assert '<div class="cg-clue">' in prompt and answer == "Cognito User Pools"
+    masked = next(c for c in identify if "▢▢▢" in c.prompt)
+    context, prompt, answer, extra, _ = apkg.note_content(masked, doc).fields
+    assert '<span class="cg-mask" title="a name">▢▢▢</span>' in prompt
+    assert "[…]" not in prompt and "[...]" not in prompt
+    assert answer.startswith(masked.subject + '<div class="cg-filled">')
+    assert '<b class="cg-fill">' in answer and "▢" not in answer
+
+
+def test_scenario_cards_say_what_to_answer(cognito) -> None:
+    doc, cards = cognito
+    scenario = next(c for c in cards if c.kind == "scenario")
+    context = apkg.note_content(scenario, doc).fields[0]
+    assert context == "Scenario · Which of Cognito User Pools, Identity Pools or both?"
 
 
 def test_media_are_packed_under_content_hashed_names(cognito) -> None:
@@ -159,3 +182,20 @@ def test_models_hash_follows_css(monkeypatch) -> None:
     original = apkg.css()
     monkeypatch.setattr(apkg.pack, "css", lambda: original + "\n/* changed */\n")
     assert apkg.models_hash() != before
+
+
+def test_cloze_text_is_the_title_and_the_sentences_with_a_blank(cognito) -> None:
+    doc, cards = cognito
+    traps = {c.extra: apkg.note_content(c, doc).fields for c in cards if c.kind == "cloze"}
+    text, context, extra, _ = traps["The #1 exam trap"]
+    # the blank's sentence says "that token": the sentence before it comes along
+    assert text.startswith(
+        '<div class="cg-trap-title">The #1 exam trap</div>A User Pool JWT token cannot directly'
+    )
+    assert "You MUST exchange that token" in text
+    assert "Candidates see" not in text and extra.startswith("Candidates see")
+    assert context == "Exam trap"
+    plain = [re.sub(r"<[^>]+>|\{\{c\d+::|\}\}", "", f[0]) for f in traps.values()]
+    assert max(len(p) for p in plain) < 400  # the longest was 562 characters before issue 14
+    all_extras = [apkg.note_content(c, doc).fields[2] for c in cards if c.kind == "cloze"]
+    assert sum(map(bool, all_extras)) == 5  # Extra was empty on all 7

@@ -146,3 +146,18 @@ def test_traps_with_the_same_title_and_scenarios_with_the_same_question_keep_the
     before = keys(traps, scenarios)
     assert len(set(before.values())) == 5
     assert keys([traps[2], traps[0], traps[1]], scenarios[::-1]) == before
+
+
+def test_split_trap_keeps_blank_sentences_and_what_they_refer_to() -> None:
+    from cardgen.cards import split_trap
+
+    text = "Tokens are JWTs. A token cannot call S3. You MUST exchange **that token** first. Done."
+    assert split_trap(text) == (
+        "A token cannot call S3. You MUST exchange **that token** first.",
+        "Tokens are JWTs. Done.",
+    )
+    assert split_trap("One **a**. Two. Three **b** ends.") == (
+        "One **a**. Three **b** ends.",
+        "Two.",
+    )
+    assert split_trap("No blank here. None.") == ("", "No blank here. None.")

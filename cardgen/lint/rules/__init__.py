@@ -20,6 +20,7 @@ from cardgen.lint.rules.attribution import no_attribution
 from cardgen.lint.rules.clozes import cloze_given_away, cloze_hides_sentence, no_cloze
 from cardgen.lint.rules.empty_rows import row_teaches_nothing
 from cardgen.lint.rules.enumeration import too_many_items
+from cardgen.lint.rules.guessable import cloze_guessable
 from cardgen.lint.rules.interference import same_prompts
 from cardgen.lint.rules.self_naming import names_own_subject
 
@@ -35,6 +36,7 @@ TABLE: dict[str, Rule] = {
     "L107": cloze_hides_sentence,
     "L108": no_attribution,
     "L109": cloze_given_away,
+    "L110": cloze_guessable,
 }
 
 __all__ = ["TABLE", "Rule"]

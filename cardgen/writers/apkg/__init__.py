@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from cardgen.cards import study_order
 from cardgen.lock import DeckSource, Spec, deck_since, fact_fingerprints, forget_removed, reconcile
 from cardgen.model import Card
 from cardgen.writers.apkg.notes import (
@@ -93,6 +94,8 @@ class ApkgWriter:
             counts.forgotten = forget_removed(plan)
             out.fixpoint = not plan.removed_now
         notes = [PackNote(c, d.identity, d.mod) for c, d in zip(contents, plan.notes)]
+        # The new-card queue follows the notes' order: cards of one fact far apart.
+        notes = [notes[i] for i in study_order(cards, [c.cards for c in contents])]
         for key, entry in plan.tombstones:
             tomb = tombstone_content(key, entry.model, entry.cards, doc)
             notes.append(PackNote(tomb, entry.identity or key, entry.mod, cardless=True))

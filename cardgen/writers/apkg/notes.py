@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from cardgen import render
-from cardgen.cards import deck_tag
+from cardgen.cards import MASK, deck_tag, mask_pattern, scenario_question, split_trap
 from cardgen.model import Card, CardKind, Document, NoteModel
 
 REMOVED_TAG = "cardgen::removed"
@@ -52,15 +52,18 @@ def _tags(tags: Sequence[str]) -> tuple[str, ...]:
 
 
 def source_html(doc: Document) -> str:
-    """Where a card comes from: the deck's title and the `source` attribution."""
+    """Where a card comes from: the deck's title and the `source` attribution, with a real " · "
+    between them (the Browser and screen readers see the text, not the CSS)."""
     out = f'<span class="cg-title">{render.inline(doc.title)}</span>'
     if doc.source:
-        out += f'<span class="cg-attribution">{render.inline(doc.source)}</span>'
+        out += f' · <span class="cg-attribution">{render.inline(doc.source)}</span>'
     return out
 
 
 def note_content(card: Card, doc: Document, media: Mapping[str, str] | None = None) -> NoteContent:
-    return _note_content(card, source_html(doc), media, render.inline)
+    return _note_content(
+        card, _Deck(source_html(doc), scenario_question(doc)), media, render.inline
+    )
 
 
 def note_contents(
@@ -68,7 +71,7 @@ def note_contents(
 ) -> list[NoteContent]:
     """`note_content` of every card of one deck, the same bytes faster: the deck's source line
     is rendered once, and each distinct text once (a row's values appear on several cards)."""
-    src = source_html(doc)
+    deck = _Deck(source_html(doc), scenario_question(doc))
     memo: dict[str, str] = {}
 
     def inline(text: str, media: Mapping[str, str] | None = None) -> str:
@@ -77,29 +80,91 @@ def note_contents(
             out = memo[text] = render.inline(text, media)
         return out
 
-    return [_note_content(card, src, media, inline) for card in cards]
+    return [_note_content(card, deck, media, inline) for card in cards]
+
+
+@dataclass(frozen=True)
+class _Deck:
+    source: str  # the Source field of every note
+    scenario: str  # what a scenario card asks for ("Which of A or B?")
 
 
 def _note_content(
-    card: Card, src: str, media: Mapping[str, str] | None, inline: Callable[..., str]
+    card: Card, deck: _Deck, media: Mapping[str, str] | None, inline: Callable[..., str]
 ) -> NoteContent:
+    """The fields of one card's note. Q/A: Context (a small label above the question), Prompt
+    (the question: the note's sort field, so the Browser's Question column), Answer, Extra (the
+    row's exam tip; the template labels it) and Source (shown at the bottom of the back)."""
     tags = _tags(card.tags)
+    src = deck.source
     if card.kind == "cloze":
-        text, count = render.cloze(card.prompt, media)
-        if count == 0:  # cannot happen for cards from `cards.py`; a cloze note needs a deletion
-            text, count = f"{{{{c1::{text}}}}}", 1
-        context = inline(card.extra, media) if card.extra else ""
-        return NoteContent(card.key, "cloze", (text, context, "", src), tags, max(count, 1))
-    prompt = inline(card.prompt, media)
+        return _cloze_content(card, src, media, inline, tags)
     extra = inline(card.extra, media) if card.extra else ""
     context = _CONTEXT.get(card.kind, "")
     if card.kind == "compare" and card.columns:
+        prompt = inline(card.prompt, media)
         answer = render.table([n for n, _ in card.columns], [v for _, v in card.columns], media)
+    elif card.kind == "identify":
+        prompt, answer = _identify(card, media, inline)
+        extra = ""
+    elif card.kind == "scenario":
+        context = f"Scenario · {render.text(deck.scenario)}"
+        prompt, answer = inline(card.prompt, media), inline(card.answer, media)
     else:
-        answer = inline(card.answer, media)
-    if card.kind == "identify":
-        context, extra = extra, ""
+        prompt, answer = inline(card.prompt, media), inline(card.answer, media)
     return NoteContent(card.key, "qa", (context, prompt, answer, extra, src), tags)
+
+
+_MASK_HTML = f'<span class="cg-mask" title="a name">{MASK}</span>'
+
+
+def _identify(
+    card: Card, media: Mapping[str, str] | None, inline: Callable[..., str]
+) -> tuple[str, str]:
+    """An identify card: the question ("Core Purpose: which of A or B?") is the headline, the
+    value with its subjects' names masked is the clue under it; the back names the subject and
+    shows the value again with the names filled in."""
+    question = f'<div class="cg-headline">{inline(card.extra, media)}</div>'
+    clue = inline(card.prompt, media).replace(MASK, _MASK_HTML)
+    prompt = f'{question}<div class="cg-clue">{clue}</div>'
+    value = next((v for n, v in card.columns if n == card.subject), "")
+    answer = inline(card.answer, media)
+    if value and MASK in card.prompt:
+        filled = _mark_names(inline(value, media), [n for n, _ in card.columns])
+        answer += f'<div class="cg-filled">{filled}</div>'
+    return prompt, answer
+
+
+def _mark_names(html_text: str, names: Sequence[str]) -> str:
+    """`html_text` with every way it names one of `names` marked (text between tags only)."""
+    pattern = mask_pattern(tuple(names))
+    if pattern is None:
+        return html_text
+    parts = re.split(r"(<[^>]*>)", html_text)
+    return "".join(
+        p if p.startswith("<") else pattern.sub(lambda m: f'<b class="cg-fill">{m[0]}</b>', p)
+        for p in parts
+    )
+
+
+def _cloze_content(
+    card: Card,
+    src: str,
+    media: Mapping[str, str] | None,
+    inline: Callable[..., str],
+    tags: tuple[str, ...],
+) -> NoteContent:
+    """A trap's cloze note: Text holds its title and the sentences that carry a blank (the sort
+    field: the Browser shows the title first); the sentences without one go to Extra, shown on
+    the back. Context names the kind of card."""
+    blanks, rest = split_trap(card.prompt)
+    text, count = render.cloze(blanks or card.prompt, media)
+    if count == 0:  # cannot happen for cards from `cards.py`; a cloze note needs a deletion
+        text, count = f"{{{{c1::{text}}}}}", 1
+    if card.extra:
+        text = f'<div class="cg-trap-title">{inline(card.extra, media)}</div>{text}'
+    extra = inline(rest, media) if rest and blanks else ""
+    return NoteContent(card.key, "cloze", (text, "Exam trap", extra, src), tags, max(count, 1))
 
 
 def tombstone_content(key: str, model: NoteModel, cards: int, doc: Document) -> NoteContent:

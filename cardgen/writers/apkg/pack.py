@@ -53,26 +53,29 @@ _QA_TEMPLATE_ID = 7_215_390_118_420_146_301
 _CLOZE_TEMPLATE_ID = 7_215_390_118_420_146_302
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
-_HEAD = (
-    '<div class="cg-source">{{Source}}</div>\n'
-    '{{#Context}}<div class="cg-context">{{Context}}</div>{{/Context}}\n'
-)
+# Fronts show a small label (Context) and the question; backs begin with `{{FrontSide}}` and
+# `<hr id=answer>` (Anki's convention: the Browser's Answer column then strips the question, and
+# the reviewer scrolls to the answer), then the answer, the labelled exam tip and, last, where
+# the card comes from. The source is on no front: it would open every card and fill the
+# Browser's Question column.
+_CONTEXT = '{{#Context}}<div class="cg-context">{{Context}}</div>{{/Context}}\n'
+_SOURCE = '<div class="cg-source">{{Source}}</div>\n'
 _QA_FRONT = (
-    '<div class="cg cg-front">\n' + _HEAD + '<div class="cg-prompt">{{Prompt}}</div>\n</div>'
+    '<div class="cg cg-front">\n' + _CONTEXT + '<div class="cg-prompt">{{Prompt}}</div>\n</div>'
 )
 _QA_BACK = (
+    "{{FrontSide}}\n\n<hr id=answer>\n\n"
     '<div class="cg cg-back">\n'
-    + _HEAD
-    + '<div class="cg-prompt">{{Prompt}}</div>\n<hr id="answer">\n'
     '<div class="cg-answer">{{Answer}}</div>\n'
-    '{{#Extra}}<div class="cg-extra">{{Extra}}</div>{{/Extra}}\n</div>'
+    '{{#Extra}}<div class="cg-extra"><div class="cg-label">Exam tip</div>'
+    "{{Extra}}</div>{{/Extra}}\n" + _SOURCE + "</div>"
 )
 _CLOZE_FRONT = (
-    '<div class="cg cg-front">\n' + _HEAD + '<div class="cg-cloze">{{cloze:Text}}</div>\n</div>'
+    '<div class="cg cg-front">\n' + _CONTEXT + '<div class="cg-cloze">{{cloze:Text}}</div>\n</div>'
 )
 _CLOZE_BACK = (
-    '<div class="cg cg-back">\n' + _HEAD + '<div class="cg-cloze">{{cloze:Text}}</div>\n'
-    '{{#Extra}}<div class="cg-extra">{{Extra}}</div>{{/Extra}}\n</div>'
+    '<div class="cg cg-back">\n' + _CONTEXT + '<div class="cg-cloze">{{cloze:Text}}</div>\n'
+    '{{#Extra}}<div class="cg-extra cg-more">{{Extra}}</div>{{/Extra}}\n' + _SOURCE + "</div>"
 )
 
 
@@ -261,3 +264,8 @@ def _zip(db: bytes, media: Mapping[str, bytes]) -> bytes:
             info.external_attr = 0o644 << 16
             zf.writestr(info, data, compresslevel=9)
     return buf.getvalue()
+
+
+def templates(kind: NoteModel) -> tuple[str, str]:
+    """A note type's front and back templates (the preview fills them in as Anki does)."""
+    return (_CLOZE_FRONT, _CLOZE_BACK) if kind == "cloze" else (_QA_FRONT, _QA_BACK)
