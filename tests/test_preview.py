@@ -109,6 +109,42 @@ def test_preview_command_writes_one_self_contained_page(tmp_path: Path, monkeypa
     assert not (tmp_path / "decks" / "x.preview.html").exists()
 
 
+def test_preview_serve_gives_the_same_page_on_the_loopback_only(tmp_path: Path) -> None:
+    """`preview --serve` answers at the URL it prints (127.0.0.1), with the page `preview` writes;
+    other paths are 404; nothing is written."""
+    import os
+    import sys
+    import urllib.error
+    import urllib.request
+
+    written = tmp_path / "page.html"
+    assert cli("preview", str(COGNITO), "-o", str(written)).exit_code == 0
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cardgen", "preview", str(COGNITO), "--serve"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        m = re.search(r"at (http://127\.0\.0\.1:\d+/) ", line)
+        assert m, line + proc.stderr.read() if proc.poll() is not None else line
+        with urllib.request.urlopen(m[1], timeout=30) as resp:
+            assert resp.headers["Content-Type"].startswith("text/html")
+            assert resp.read() == written.read_bytes()
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(m[1] + "etc/passwd", timeout=30)
+        assert missing.value.code == 404
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert not (tmp_path / "decks").exists()
+
+
 def _measure(page_file: Path, flags: str) -> list[dict]:
     assert CHROMIUM is not None
     url = page_file.as_uri() + "#" + flags

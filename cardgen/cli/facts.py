@@ -92,7 +92,19 @@ def _show_cards(source: Path, as_json: bool) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="The page to write.  [default: decks/<id>.preview.html]",
 )
-def preview(source: Path, output: Path | None) -> None:
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="Serve the page on http://127.0.0.1 instead of writing it (until Ctrl-C).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port for --serve (0: any free port).",
+)
+def preview(source: Path, output: Path | None, serve: bool, port: int) -> None:
     """Write one HTML page showing every card of SOURCE as Anki shows it: front and back,
     cloze cards one per blank, a light/night switch, a phone-width view, and the lint warnings
     beside the cards they concern. The page needs no other file."""
@@ -104,14 +116,31 @@ def preview(source: Path, output: Path | None) -> None:
     faces, media = deck_faces(doc, checked.cards, images)
     target = output or Path("decks") / f"{doc.id}.preview.html"
     text = page(doc, faces, checked.lint_diagnostics, media)
+    warned = len(checked.lint_diagnostics)
+    if serve:
+        _serve(text, port, f"{len(faces)} cards, {warned} lint warning(s)")
+        return
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(target, text.encode("utf-8"))
     except OSError as exc:
         click.echo(f"{display_path(target)}: B002 error: cannot write: {exc.strerror}", err=True)
         sys.exit(1)
-    warned = len(checked.lint_diagnostics)
     click.echo(f"Wrote {display_path(target)}: {len(faces)} cards, {warned} lint warning(s).")
+
+
+def _serve(text: str, port: int, what: str) -> None:
+    """`preview --serve`: the page on the loopback interface until Ctrl-C."""
+    from cardgen.serve import serve_page
+
+    def ready(url: str) -> None:
+        click.echo(f"Serving the preview ({what}) at {url} — Ctrl-C to stop.")
+
+    try:
+        serve_page(text.encode("utf-8"), port, ready)
+    except OSError as exc:
+        click.echo(f"Error: cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
 
 
 def _preview(text: str, limit: int = 60) -> str:
