@@ -65,6 +65,10 @@ def test_new_layout_updates_an_old_deck_in_place_and_keeps_history(tmp_path: Pat
         notes, cards = col.note_count(), col.card_count()
         assert len(first.new) == notes
         _study(col, 12)
+        # Anki's own bookkeeping of reviews answered within one second can leave a card's last
+        # review time unset (Check Database then "adds" it): settle that first, so that the
+        # check after the import is about the import alone.
+        col.fix_integrity()
         before = _history(col)
         assert len(before[1]) == 12
         models_before = sorted(m.name for m in col.models.all_names_and_ids())
