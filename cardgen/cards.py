@@ -23,7 +23,7 @@ from cardgen.model import (
     Subject,
     Trap,
 )
-from cardgen.text import slugify
+from cardgen.text import sentences, slugify
 
 KINDS = CARD_KINDS
 # What an identify card shows where its value names a subject: a row of empty boxes reads as "a
@@ -241,9 +241,6 @@ def scenario_question(doc: Document) -> str:
     return f"Which of {one_of(names + [more] if more else names)}?"
 
 
-_SENTENCE_END = re.compile(r"[.!?]+['\"’”)\]]*\s+")
-
-
 _REFERS_BACK = re.compile(
     r"^\W*(?:\w+\W+){0,5}?(?:this|that|these|those|it|they|them|such|the answer)\b", re.I
 )
@@ -254,13 +251,7 @@ def split_trap(text: str) -> tuple[str, str]:
     in source order, Markdown kept. A span that runs over a sentence end keeps both sentences;
     a sentence with a blank that refers back in its first words ("You MUST exchange that
     token…", "The answer is…") keeps the sentence before it, which says what it refers to."""
-    bounds = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        bounds.append((start, m.end()))
-        start = m.end()
-    if start < len(text):
-        bounds.append((start, len(text)))
+    bounds = sentences(text)
     spans = [(m.start(), m.end()) for m in re.finditer(r"\*\*.+?\*\*|__.+?__", text, re.S)]
     parts = [text[a:b].strip() for a, b in bounds]
     keep = [any(sa < b and a < sb for sa, sb in spans) for a, b in bounds]

@@ -57,3 +57,19 @@ def plain(text: str) -> str:
     text = _BR.sub(", ", text)
     text = _MARKERS.sub("", text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+_SENTENCE_END = re.compile(r"[.!?]+['\"’”)\]]*\s+")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """The (start, end) of each sentence of `text`; a sentence ends at `.`, `!` or `?` (closing
+    quotes and brackets included) followed by white space."""
+    bounds = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        bounds.append((start, m.end()))
+        start = m.end()
+    if start < len(text):
+        bounds.append((start, len(text)))
+    return bounds

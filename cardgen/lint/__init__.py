@@ -12,7 +12,7 @@ warnings fail). Where things are:
 - `runner`: `lint()` runs every rule, applies the ignore lists and reports stale entries (L100);
 - `rules/`: one module per rule (the trap cloze rules together) and `rules.TABLE`, code -> rule;
 - `context`: what a rule reads (the document, its cards, shared views of them);
-- `words`: word and item counts, prompt folding, sentences (`plain` itself is in `cardgen.text`).
+- `words`: word and item counts, prompt folding (`plain` and `sentences` are in `cardgen.text`).
 """
 
 from __future__ import annotations

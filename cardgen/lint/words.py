@@ -117,22 +117,6 @@ def quoted(text: str, limit: int = 60) -> str:
     return repr(p if len(p) <= limit else p[: limit - 1].rstrip() + "…")
 
 
-_SENTENCE_END = re.compile(r"[.!?]+['\"’”)\]]*\s+")
-
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    """The (start, end) of each sentence of `text`; a sentence ends at `.`, `!` or `?` (closing
-    quotes and brackets included) followed by white space."""
-    bounds = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        bounds.append((start, m.end()))
-        start = m.end()
-    if start < len(text):
-        bounds.append((start, len(text)))
-    return bounds
-
-
 def has_content(span: str) -> bool:
     """A cloze answer worth protecting: some word of 3+ letters that is not a stop word."""
     return any(len(w) >= 3 and w.lower() not in _STOP for w in TOKEN.findall(plain(span)))

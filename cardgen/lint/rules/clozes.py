@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from cardgen.cards import is_bare
 from cardgen.diagnostics import Diagnostic, diag
 from cardgen.lint.context import Context
-from cardgen.lint.words import count_words, has_content, quoted, sentences, variants_pattern
+from cardgen.lint.words import count_words, has_content, quoted, variants_pattern
 from cardgen.model import Trap
-from cardgen.text import plain
+from cardgen.text import plain, sentences
 
 
 def no_cloze(ctx: Context) -> Iterator[Diagnostic]:

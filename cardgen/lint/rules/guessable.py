@@ -11,8 +11,8 @@ from cardgen.cards import mask_pattern
 from cardgen.diagnostics import Diagnostic, diag
 from cardgen.lint.context import Context
 from cardgen.lint.rules.clozes import _located
-from cardgen.lint.words import quoted, sentences
-from cardgen.text import plain
+from cardgen.lint.words import quoted
+from cardgen.text import plain, sentences
 
 _CONTRAST = re.compile(
     r"(?<!\w)(?:not|unlike|instead\s+of|rather\s+than|vs\.?|versus|without|nor)(?!\w)",
