@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 if TYPE_CHECKING:
     from cardgen.build import BuildResult
     from cardgen.writers.pdf import PdfOptions
-from cardgen.cli.common import cli, default_sources, from_settings, ignore_option
+from cardgen.cli.common import (
+    cli,
+    default_sources,
+    from_settings,
+    ignore_option,
+    output_folder_option,
+)
 
 
 def _split_formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -125,25 +131,9 @@ class Progress:
             click.echo(f"built {done}/{total} sources", err=True)
 
 
-class Folder(click.Path):
-    """A folder path that is not the empty string (which would mean the current folder)."""
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, str) and not value.strip():
-            self.fail("is empty; give a folder (e.g. decks)", param, ctx)
-        return super().convert(value, param, ctx)
-
-
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=Folder(path_type=Path),  # a file here is a B001 diagnostic, not a usage error
-    default=Path("decks"),
-    show_default=True,
-    help="Folder for the decks and the lock file.",
-)
+@output_folder_option
 @click.option(
     "--format",
     "formats",

@@ -11,13 +11,20 @@ import click
 if TYPE_CHECKING:
     from cardgen.build import BuildResult
 from cardgen.cli.building import (
-    Folder,
     Progress,
     check_source_date_epoch,
     pdf_options,
     report_decks,
 )
-from cardgen.cli.common import cli, collection_path, default_sources, fail, from_settings, workspace
+from cardgen.cli.common import (
+    cli,
+    collection_path,
+    default_sources,
+    fail,
+    from_settings,
+    output_folder_option,
+    workspace,
+)
 
 
 def _sync_once(
@@ -99,14 +106,7 @@ def _with_collection_options(f: Any) -> Any:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=Folder(path_type=Path),
-    default=Path("decks"),
-    show_default=True,
-    help="Folder for the decks and the lock file.",
-)
+@output_folder_option
 @_with_collection_options
 @click.option(
     "--dry-run", is_flag=True, help="Print per deck what would change in Anki; write nothing."
@@ -171,14 +171,7 @@ def _confirm_deletion(output: Path, result: BuildResult, target: Path) -> bool:
 
 @cli.command("watch")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=Folder(path_type=Path),
-    default=Path("decks"),
-    show_default=True,
-    help="Folder for the decks and the lock file.",
-)
+@output_folder_option
 @click.option("--sync", "apply", is_flag=True, help="Apply each rebuild to your Anki collection.")
 @_with_collection_options
 @click.option(

@@ -152,3 +152,22 @@ def collection_path(profile: str | None, collection: Path | None) -> Path:
 def fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
+
+
+class Folder(click.Path):
+    """A folder path that is not the empty string (which would mean the current folder)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("is empty; give a folder (e.g. decks)", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+output_folder_option = click.option(
+    "-o",
+    "--output",
+    type=Folder(path_type=Path),  # a file here is a B001 diagnostic, not a usage error
+    default=Path("decks"),
+    show_default=True,
+    help="Folder for the decks and the lock file.",
+)
